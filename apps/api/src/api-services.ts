@@ -1,0 +1,15 @@
+import { createCheckoutRuntime, type CheckoutRuntime, type Clock } from '@flash-sale/checkout';
+import type { Config } from '@flash-sale/config';
+import type { Logger } from '@flash-sale/logger';
+import { createProcessMetrics, type ProcessMetrics } from '@flash-sale/metrics';
+
+/** The api's connections, the domain dependencies built on them, and its metrics. */
+export type ApiServices = CheckoutRuntime & { metrics: ProcessMetrics };
+
+export function createApiServices(config: Config, logger: Logger, overrides: { clock?: Clock } = {}): ApiServices {
+  // Queue depths are read through the runtime's queues, which need the metrics first.
+  let runtime: CheckoutRuntime | undefined;
+  const metrics = createProcessMetrics('api', (queue) => runtime!.jobs.counts(queue));
+  runtime = createCheckoutRuntime(config, logger, { name: 'api', metrics: metrics.checkout, ...overrides });
+  return Object.assign(runtime, { metrics });
+}

@@ -1,0 +1,86 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from '@flash-sale/config';
+import { ServiceUnavailableError } from '@flash-sale/errors';
+import type { Logger } from '@flash-sale/logger';
+import type { ApiServices } from './api-services.ts';
+import { errorHandlerPlugin } from './plugins/error-handler.ts';
+import { openApiPlugin } from './plugins/openapi.ts';
+import { requestMetricsPlugin } from './plugins/request-metrics.ts';
+import { requestIdOf } from './plugins/request-id.ts';
+import { strictValidatorCompiler } from './plugins/validator-compiler.ts';
+import { healthRoutes } from './routes/health.routes.ts';
+import { holdRoutes } from './routes/holds.routes.ts';
+import { operationsRoutes } from './routes/operations.routes.ts';
+import { orderRoutes } from './routes/orders.routes.ts';
+import { paymentRoutes } from './routes/payments.routes.ts';
+import { productRoutes } from './routes/products.routes.ts';
+
+export interface RouteSummary {
+  method: string;
+  url: string;
+  schema: unknown;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: RouteSummary[];
+  }
+}
+
+export interface AppOptions {
+  config: Config;
+  logger: Logger;
+  services: ApiServices;
+}
+
+export async function buildApp({ config, logger, services }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: requestIdOf,
+    // Our own onRequest hook answers during shutdown, in the contract's envelope.
+    return503OnClosing: false,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(strictValidatorCompiler);
+  // JSON is the only body we accept; anything else is a 415.
+  app.removeContentTypeParser('text/plain');
+
+  // Every route, as registered: the tests check that none is without a schema.
+  const routeTable: RouteSummary[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, schema: route.schema });
+  });
+  app.decorate('routeTable', routeTable);
+
+  await app.register(errorHandlerPlugin);
+  await app.register(openApiPlugin);
+  await app.register(requestMetricsPlugin, { metrics: services.metrics });
+
+  let closing = false;
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (closing) throw new ServiceUnavailableError('The server is shutting down; retry on another instance.');
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  // While draining, every response closes its connection: a keep-alive socket left open after
+  // the last in-flight reply would otherwise hold server.close() until the deadline.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+  app.addHook('onClose', async () => {
+    await services.close();
+  });
+
+  const deps = services.deps;
+  await app.register(healthRoutes, { db: deps.db, redis: services.redis, isClosing: () => closing });
+  await app.register(operationsRoutes, { metrics: services.metrics });
+  await app.register(productRoutes, { prefix: '/api/products', deps });
+  await app.register(holdRoutes, { prefix: '/api/holds', deps, maxQtyPerHold: config.maxQtyPerHold });
+  await app.register(orderRoutes, { prefix: '/api/orders', deps });
+  await app.register(paymentRoutes, { prefix: '/api/payments', deps, webhookSecret: config.paymentWebhookSecret });
+  return app;
+}

@@ -1,0 +1,35 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Redis } from 'ioredis';
+import type { Db } from '@flash-sale/db';
+import { withDeadline } from '@flash-sale/queues';
+
+const CHECK_TIMEOUT_MS = 1_500;
+const Check = Type.Union([Type.Literal('ok'), Type.Literal('down')]);
+const Readiness = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]), checks: Type.Object({ mysql: Check, redis: Check }) });
+
+async function answers(probe: () => Promise<unknown>): Promise<'ok' | 'down'> {
+  try {
+    await withDeadline(probe(), CHECK_TIMEOUT_MS, 'readiness probe');
+    return 'ok';
+  } catch {
+    return 'down';
+  }
+}
+
+export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db; redis: Redis; isClosing: () => boolean }> = async (app, { db, redis, isClosing }) => {
+  app.get('/health/live', {
+    schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+    handler: async () => ({ status: 'ok' as const }),
+  });
+
+  app.get('/health/ready', {
+    schema: { tags: ['health'], response: { 200: Readiness, 503: Readiness } },
+    handler: async (request, reply) => {
+      const [mysql, redisCheck] = await Promise.all([answers(() => db.$queryRaw`SELECT 1`), answers(() => redis.ping())]);
+      const ready = mysql === 'ok' && redisCheck === 'ok' && !isClosing();
+      if (!ready) request.log.warn({ mysql, redis: redisCheck, closing: isClosing() }, 'not ready');
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks: { mysql, redis: redisCheck } });
+    },
+  });
+};

@@ -1,0 +1,59 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { receivePaymentEvent, verifyPaymentSignature, type CheckoutDeps } from '@flash-sale/checkout';
+import { ValidationFailedError } from '@flash-sale/errors';
+import { errorResponses } from '../schemas/common.ts';
+import { PaymentWebhookAck, PaymentWebhookBody, PaymentWebhookHeaders } from '../schemas/payments.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body as received, for the webhook signature (set by this plugin's JSON parser only). */
+    rawBody?: string;
+  }
+}
+
+export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps; webhookSecret: string }> = async (app, { deps, webhookSecret }) => {
+  // The signature covers the exact bytes sent, so this plugin's JSON parser keeps them; the
+  // parser is encapsulated here, other routes keep Fastify's own.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string;
+    parseJson(request, body as string, done);
+  });
+
+  app.post('/webhook', {
+    schema: {
+      tags: ['payments'],
+      headers: PaymentWebhookHeaders,
+      body: PaymentWebhookBody,
+      response: { 200: PaymentWebhookAck, 202: PaymentWebhookAck, ...errorResponses(400, 401, 413, 415, 422, 503) },
+    },
+    // Before validation: an unsigned caller learns nothing about what a valid body looks like.
+    preValidation: async (request) => {
+      const header = request.headers['payment-signature'];
+      verifyPaymentSignature({ header: typeof header === 'string' ? header : undefined, rawBody: request.rawBody ?? '', secret: webhookSecret, now: deps.clock.now() });
+    },
+    handler: async (request, reply) => {
+      const headerKey = request.headers['idempotency-key'];
+      const bodyKey = request.body.idempotency_key;
+      if (headerKey !== undefined && bodyKey !== undefined && headerKey !== bodyKey) {
+        throw new ValidationFailedError('The Idempotency-Key header and the body idempotency_key differ.', {
+          fields: [{ in: 'body', field: 'idempotency_key', message: 'must equal the Idempotency-Key header' }],
+        });
+      }
+      const idempotencyKey = headerKey ?? bodyKey;
+      if (idempotencyKey === undefined) {
+        throw new ValidationFailedError('An Idempotency-Key header (or body idempotency_key) is required.', {
+          fields: [{ in: 'headers', field: 'idempotency-key', message: 'required' }],
+        });
+      }
+      const received = await receivePaymentEvent(deps, {
+        idempotencyKey,
+        orderId: request.body.order_id,
+        result: request.body.status,
+        rawBody: request.rawBody ?? '',
+      });
+      return reply.code(received.duplicate ? 200 : 202).send({ received: true, duplicate: received.duplicate });
+    },
+  });
+};

@@ -1,0 +1,20 @@
+import { Type } from '@sinclair/typebox';
+import { Id } from './common.ts';
+
+const IdempotencyKey = Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]+$' });
+
+export const PaymentWebhookHeaders = Type.Object({
+  'idempotency-key': Type.Optional(IdempotencyKey),
+  'payment-signature': Type.Optional(Type.String({ description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">' })),
+});
+
+export const PaymentWebhookBody = Type.Object(
+  {
+    order_id: Id,
+    status: Type.Union([Type.Literal('success'), Type.Literal('failure')]),
+    idempotency_key: Type.Optional(IdempotencyKey),
+  },
+  { additionalProperties: false },
+);
+
+export const PaymentWebhookAck = Type.Object({ received: Type.Literal(true), duplicate: Type.Boolean() });

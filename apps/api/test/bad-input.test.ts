@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request, startTestApp, type TestApp } from './support/test-app.ts';
+
+// Bad input always gets a 4xx with the contract's envelope and a stable code: never a 500, and
+// never a partial write.
+
+let t: TestApp;
+let productId: number;
+beforeAll(async () => {
+  t = await startTestApp({ MAX_QTY_PER_HOLD: '10', BODY_LIMIT_BYTES: '65536' });
+  productId = await t.createProduct({ totalStock: 50 });
+});
+afterAll(async () => {
+  if (!t) return;
+  // Nothing above wrote anything.
+  expect(await t.db.hold.count()).toBe(0);
+  expect(await t.db.order.count()).toBe(0);
+  expect((await t.db.product.findUniqueOrThrow({ where: { id: productId } })).availableStock).toBe(50);
+  await t.close();
+});
+
+const envelope = (code: string) => ({ error: { code, message: expect.any(String), details: expect.anything() } });
+
+describe('POST /api/holds body validation', () => {
+  it.each([
+    ['qty zero', { product_id: 1, qty: 0 }, 'qty'],
+    ['qty negative', { product_id: 1, qty: -1 }, 'qty'],
+    ['qty fractional', { product_id: 1, qty: 1.5 }, 'qty'],
+    ['qty above MAX_QTY_PER_HOLD', { product_id: 1, qty: 11 }, 'qty'],
+    ['qty huge', { product_id: 1, qty: 1e20 }, 'qty'],
+    ['qty as a string', { product_id: 1, qty: '2' }, 'qty'],
+    ['qty null', { product_id: 1, qty: null }, 'qty'],
+    ['qty missing', { product_id: 1 }, 'qty'],
+    ['product_id missing', { qty: 1 }, 'product_id'],
+    ['product_id zero', { product_id: 0, qty: 1 }, 'product_id'],
+    ['product_id beyond INT', { product_id: 2 ** 31, qty: 1 }, 'product_id'],
+    ['unknown field', { product_id: 1, qty: 1, coupon: 'FREE' }, 'coupon'],
+  ])('%s -> 400 validation_failed naming the field', async (_label, body, field) => {
+    const response = await request(t.url, 'POST', '/api/holds', { body });
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual(envelope('validation_failed'));
+    expect(response.body.error.details.fields.map((entry: { field: string }) => entry.field)).toContain(field);
+  });
+
+  it.each([
+    ['an array', [1, 2]],
+    ['a number', 42],
+    ['null', null],
+  ])('a JSON body that is %s -> 400 validation_failed', async (_label, body) => {
+    const response = await request(t.url, 'POST', '/api/holds', { rawBody: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('validation_failed');
+  });
+
+  it('no body at all -> 400 validation_failed', async () => {
+    const response = await request(t.url, 'POST', '/api/holds');
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('validation_failed');
+  });
+
+  it.each([
+    ['truncated', '{"product_id": 1,'],
+    ['not JSON', 'product_id=1&qty=1'],
+    ['empty with a JSON content type', ''],
+    ['prototype poisoning', '{"product_id":1,"qty":1,"__proto__":{"admin":true}}'],
+  ])('a %s body -> 400 malformed_body', async (_label, rawBody) => {
+    const response = await request(t.url, 'POST', '/api/holds', { rawBody, headers: { 'content-type': 'application/json' } });
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('malformed_body');
+  });
+
+  it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x'])(
+    'Content-Type %s -> 415 unsupported_media_type',
+    async (contentType) => {
+      const response = await request(t.url, 'POST', '/api/holds', { rawBody: '{"product_id":1,"qty":1}', headers: { 'content-type': contentType } });
+      expect(response.status).toBe(415);
+      expect(response.body.error.code).toBe('unsupported_media_type');
+    },
+  );
+
+  it('accepts application/json with a charset', async () => {
+    const response = await request(t.url, 'POST', '/api/holds', {
+      rawBody: JSON.stringify({ product_id: 999_999, qty: 1 }),
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
+    expect(response.status).toBe(404);
+  });
+
+  it('a body over the limit -> 413 payload_too_large', async () => {
+    const response = await request(t.url, 'POST', '/api/holds', {
+      rawBody: JSON.stringify({ product_id: 1, qty: 1, padding: 'x'.repeat(70_000) }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response.status).toBe(413);
+    expect(response.body.error.code).toBe('payload_too_large');
+  });
+});
+
+describe('ids in paths and queries', () => {
+  it.each(['abc', '0', '-1', '1.5', '99999999999', '1e400'])('GET /api/holds/%s -> 400 validation_failed', async (id) => {
+    const response = await request(t.url, 'GET', `/api/holds/${id}`);
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('validation_failed');
+  });
+
+  it.each(['/api/products/x', '/api/orders/0', '/api/products?limit=0', '/api/products?limit=101', '/api/products?limit=abc', '/api/products?cursor=bm9wZQ'])(
+    'GET %s -> 400 validation_failed',
+    async (path) => {
+      const response = await request(t.url, 'GET', path);
+      expect(response.status).toBe(400);
+      expect(response.body.error.code).toBe('validation_failed');
+    },
+  );
+
+  it('POST /api/orders with a bad hold_id -> 400, unknown fields included', async () => {
+    for (const body of [{ hold_id: 'x' }, { hold_id: -3 }, {}, { hold_id: 1, qty: 1 }]) {
+      const response = await request(t.url, 'POST', '/api/orders', { body });
+      expect(response.status).toBe(400);
+      expect(response.body.error.code).toBe('validation_failed');
+    }
+  });
+});
+
+describe('routing and request ids', () => {
+  it('an unknown route -> 404 route_not_found in the envelope', async () => {
+    for (const [method, path] of [['GET', '/api/nope'], ['PUT', '/api/holds/1'], ['PATCH', '/api/orders/1']] as const) {
+      const response = await request(t.url, method, path);
+      expect(response.status).toBe(404);
+      expect(response.body).toEqual({ error: { code: 'route_not_found', message: expect.any(String) } });
+    }
+  });
+
+  it('echoes a sane X-Request-Id and generates one otherwise, on errors too', async () => {
+    const echoed = await request(t.url, 'GET', '/api/nope', { headers: { 'x-request-id': 'client-abc.123' } });
+    expect(echoed.headers.get('x-request-id')).toBe('client-abc.123');
+    const generated = await request(t.url, 'GET', '/health/live');
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const hostile = await request(t.url, 'GET', '/health/live', { headers: { 'x-request-id': 'a b\tc' } });
+    expect(hostile.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});

@@ -1,0 +1,62 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { holdRowLock, spawnService } from '@flash-sale/testing';
+import { request, startTestApp, type TestApp } from './support/test-app.ts';
+
+// The api as a real process: refusing a bad configuration at start, and a graceful SIGTERM.
+
+const apiMain = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => t?.close());
+
+const envOfTestApp = (extra: Record<string, string> = {}) => ({
+  NODE_ENV: 'test',
+  DATABASE_URL: t.config.databaseUrl,
+  REDIS_URL: t.config.redisUrl,
+  REDIS_KEY_PREFIX: t.config.redisKeyPrefix,
+  HOST: '127.0.0.1',
+  PORT: '0',
+  ...extra,
+});
+
+describe('api start-up', () => {
+  it('refuses to start in production without PAYMENT_WEBHOOK_SECRET, with one line saying so', async () => {
+    const api = await spawnService({ entry: apiMain, env: envOfTestApp({ NODE_ENV: 'production', PAYMENT_WEBHOOK_SECRET: '' }) });
+    const [code] = await api.exited;
+    expect(code).toBe(1);
+    expect(api.lines).toHaveLength(1);
+    expect(api.lines[0]).toMatchObject({ level: 'fatal', msg: expect.stringContaining('PAYMENT_WEBHOOK_SECRET is required when NODE_ENV=production') });
+  });
+
+  it('refuses a bad variable with one line naming it', async () => {
+    const api = await spawnService({ entry: apiMain, env: envOfTestApp({ HOLD_TTL_SECONDS: '0' }) });
+    expect((await api.exited)[0]).toBe(1);
+    expect(api.lines.map((line) => line.msg)).toEqual([expect.stringMatching(/^Invalid configuration: HOLD_TTL_SECONDS/)]);
+  });
+});
+
+describe('api graceful shutdown', () => {
+  it('on SIGTERM finishes the request in flight, then exits 0', async () => {
+    const api = await spawnService({ entry: apiMain, env: envOfTestApp(), ready: (line) => String(line.msg).startsWith('Server listening') });
+    const url = String(api.lines.find((line) => String(line.msg).startsWith('Server listening'))!.msg).replace('Server listening at ', '');
+    const productId = await t.createProduct({ totalStock: 3 });
+
+    // Hold the product's row lock so the hold request is inside its transaction at SIGTERM.
+    const lock = await holdRowLock(t.db, 'products', productId);
+    const inFlight = request(url, 'POST', '/api/holds', { body: { product_id: productId, qty: 1 } });
+    await vi.waitFor(() => expect(api.lines.some((line) => line.msg === 'incoming request')).toBe(true), { timeout: 5_000, interval: 20 });
+
+    api.child.kill('SIGTERM');
+    await vi.waitFor(() => expect(api.lines.some((line) => line.msg === 'shutting down')).toBe(true), { timeout: 5_000, interval: 20 });
+    expect(api.child.exitCode).toBeNull();
+    await lock.release();
+
+    expect((await inFlight).status).toBe(201);
+    expect((await api.exited)[0]).toBe(0);
+    expect(api.lines.at(-1)?.msg).toBe('shut down cleanly');
+    expect((await t.db.product.findUniqueOrThrow({ where: { id: productId } })).availableStock).toBe(2);
+  });
+});

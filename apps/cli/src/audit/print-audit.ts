@@ -1,0 +1,78 @@
+import type { StockAudit, StockRepair } from '@flash-sale/checkout';
+import { paintOut } from '../output/colour.ts';
+import { formatDuration, formatTime } from '../output/format.ts';
+import { printLine } from '../output/print.ts';
+import { renderTable } from '../output/table.ts';
+
+const MAX_LISTED_HOLDS = 50;
+
+/** The audit for a person: the product table, then each kind of finding that is present. */
+export function printAudit(audit: StockAudit, options: { overdueAfterSeconds: number; now: Date }): void {
+  const rows = audit.products.map((product) => [
+    product.productId,
+    product.code,
+    product.totalStock,
+    product.held,
+    product.ordered,
+    product.expected,
+    product.ok ? product.availableStock : paintOut('red', String(product.availableStock)),
+    product.ok ? paintOut('green', 'OK') : paintOut('red', 'MISMATCH'),
+  ]);
+  printLine(paintOut('bold', `Stock: available_stock = total − held − ordered (${audit.products.length} products)`));
+  printLine(renderTable(['id', 'code', 'total', 'held', 'ordered', 'expected', 'available', 'status'], rows, { alignRight: [0, 2, 3, 4, 5, 6] }));
+
+  if (audit.overdueHolds.length > 0) {
+    printLine(paintOut('bold', `\nOverdue holds: ${audit.overdueHolds.length} active more than ${options.overdueAfterSeconds}s past expires_at`));
+    const overdue = audit.overdueHolds.slice(0, MAX_LISTED_HOLDS).map((hold) => [
+      hold.holdId,
+      hold.productId,
+      hold.qty,
+      formatTime(hold.expiresAt),
+      formatDuration(options.now.getTime() - hold.expiresAt.getTime()),
+    ]);
+    printLine(renderTable(['hold', 'product', 'qty', 'expires at', 'overdue by'], overdue, { alignRight: [0, 1, 2] }));
+    if (audit.overdueHolds.length > MAX_LISTED_HOLDS) printLine(`… and ${audit.overdueHolds.length - MAX_LISTED_HOLDS} more (--json lists them all)`);
+  }
+  if (audit.holdsWithoutJob.length > 0) {
+    const listed = audit.holdsWithoutJob.slice(0, MAX_LISTED_HOLDS).join(', ');
+    const more = audit.holdsWithoutJob.length > MAX_LISTED_HOLDS ? `, … (${audit.holdsWithoutJob.length} in all)` : '';
+    printLine(paintOut('bold', `\nActive holds without a hold-expiry job: ${audit.holdsWithoutJob.length}`));
+    printLine(`holds ${listed}${more}: only the sweeper will expire them`);
+  }
+}
+
+export function printRepairs(repairs: { productId: number; code: string; repair: StockRepair | undefined }[]): void {
+  printLine(paintOut('bold', '\nRepairs'));
+  for (const { productId, code, repair } of repairs) {
+    printLine(
+      repair
+        ? `fixed product ${productId} (${code}): available_stock ${repair.before} -> ${repair.after}`
+        : `product ${productId} (${code}) was consistent by the time it was locked; nothing changed`,
+    );
+  }
+}
+
+/** The last line: what was found and what is left, in a sentence a person can act on. */
+export function printAuditSummary(audit: StockAudit, options: { fixed: boolean }): void {
+  const mismatches = audit.products.filter((product) => !product.ok).length;
+  const unfixable = audit.overdueHolds.length + audit.holdsWithoutJob.length;
+  if (audit.ok) {
+    printLine(paintOut('green', '\nOK: every product matches its ledger, no overdue holds, every active hold has its expiry job.'));
+    return;
+  }
+  if (unfixable === 0 && options.fixed) {
+    printLine(paintOut('green', `\nFIXED: ${mismatches} product(s) set from the ledger; nothing else found.`));
+    return;
+  }
+  const parts = [
+    `${mismatches} stock mismatch(es)${mismatches && options.fixed ? ' (fixed)' : ''}`,
+    `${audit.overdueHolds.length} overdue hold(s)`,
+    `${audit.holdsWithoutJob.length} hold(s) without an expiry job`,
+  ];
+  printLine(paintOut('red', `\nFOUND: ${parts.join(', ')}.`));
+  if (unfixable > 0) {
+    printLine("Overdue holds and missing expiry jobs are not fixed by --fix: the worker's sweeper expires due holds; check that a worker is running and hold-expiry is not paused.");
+  } else if (!options.fixed) {
+    printLine('Run `flash-sale audit --fix` to set available_stock from the ledger.');
+  }
+}

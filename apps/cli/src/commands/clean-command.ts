@@ -1,0 +1,39 @@
+import { Option, type Command } from 'commander';
+import type { QueueName } from '@flash-sale/queues';
+import { finding } from '../exit-codes.ts';
+import { formatDuration } from '../output/format.ts';
+import { printLine } from '../output/print.ts';
+import { parseDuration, parseNonNegativeInteger, parseQueueName } from '../options/parse-options.ts';
+import { runs, type CliContext } from './cli-context.ts';
+import { confirmOrAbort, requireConfirmable } from './confirm.ts';
+
+interface CleanOptions {
+  state: 'completed' | 'failed';
+  olderThan: number;
+  limit: number;
+  yes?: boolean;
+}
+
+export function registerCleanCommand(program: Command, context: CliContext): void {
+  program
+    .command('clean')
+    .description('delete completed or failed jobs that finished longer ago than a duration (asks first unless --yes)')
+    .argument('<queue>', 'hold-expiry, order-timeout or payment-webhook', parseQueueName)
+    .addOption(new Option('--state <state>', 'which finished jobs').choices(['completed', 'failed']).makeOptionMandatory())
+    .addOption(new Option('--older-than <duration>', 'finished longer ago than this: 30s, 15m, 1h, 2d').argParser(parseDuration).makeOptionMandatory())
+    .option('--limit <n>', 'delete at most this many (0: no limit)', parseNonNegativeInteger, 0)
+    .option('-y, --yes', 'do not ask for confirmation (required off a terminal)')
+    .action(
+      runs(context, async (queueName: QueueName, options: CleanOptions) => {
+        requireConfirmable(options.yes, 'clean');
+        // A big clean is a few long scripts: it gets the connection with the longer allowance.
+        const queue = await (await context.session.queues()).queueForLongCommands(queueName);
+        const age = formatDuration(options.olderThan);
+        const limit = options.limit ? `at most ${options.limit} ` : 'all ';
+        await confirmOrAbort(options.yes, `Delete ${limit}${options.state} jobs older than ${age} from ${queueName}?`);
+        const removed = await queue.clean(options.olderThan, options.limit, options.state);
+        if (removed.length === 0) throw finding(`no ${options.state} jobs older than ${age} in ${queueName}; nothing was deleted.`);
+        printLine(`deleted ${removed.length} ${options.state} job(s) older than ${age} from ${queueName}`);
+      }),
+    );
+}

@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import type { QueueName } from '@flash-sale/queues';
+import { finding } from '../exit-codes.ts';
+import { paintOut } from '../output/colour.ts';
+import { printJson, printLine } from '../output/print.ts';
+import { renderTable } from '../output/table.ts';
+import { parseQueueName } from '../options/parse-options.ts';
+import { readJobDetails, type JobDetails } from '../queue-ops/job-details.ts';
+import { runs, type CliContext } from './cli-context.ts';
+
+export function registerJobCommand(program: Command, context: CliContext): void {
+  program
+    .command('job')
+    .description('one job in full: data, options, attempts, progress, logs, stacktrace, timestamps, result')
+    .argument('<queue>', 'hold-expiry, order-timeout or payment-webhook', parseQueueName)
+    .argument('<id>', 'job id, e.g. hold-12')
+    .option('--json', 'print JSON only')
+    .action(
+      runs(context, async (queueName: QueueName, id: string, options: { json?: boolean }) => {
+        const { jobs, redis } = await context.session.queues();
+        const details = await readJobDetails(jobs.queue(queueName), redis, id);
+        if (!details) throw finding(`no job '${id}' in queue ${queueName}.`);
+        if (options.json) return printJson(details);
+        printJobDetails(details);
+      }),
+    );
+}
+
+const pretty = (value: unknown) => JSON.stringify(value, null, 2) ?? 'undefined';
+
+function printJobDetails(job: JobDetails): void {
+  const summary: [string, string][] = [
+    ['queue', job.queue],
+    ['id', job.id],
+    ['name', job.name],
+    ['state', job.state === 'failed' ? paintOut('red', job.state) : job.state],
+    ['attempts made', `${job.attemptsMade} of ${job.maxAttempts} (started ${job.attemptsStarted})`],
+    ['progress', pretty(job.progress)],
+    ['created', job.timestamps.created ?? '-'],
+    ['processed', job.timestamps.processed ?? '-'],
+    ['finished', job.timestamps.finished ?? '-'],
+  ];
+  if (job.timestamps.dueAt) summary.push(['due at', job.timestamps.dueAt]);
+  if (job.failedReason) summary.push(['failed reason', paintOut('red', job.failedReason)]);
+  printLine(renderTable(['field', 'value'], summary));
+  const section = (title: string, body: string) => printLine(`\n${paintOut('bold', title)}\n${body}`);
+  section('data', pretty(job.data));
+  section('options', pretty(job.options));
+  section('return value', pretty(job.returnValue));
+  section(`logs (${job.logs.length})`, job.logs.join('\n') || '(none)');
+  section(`stacktrace (${job.stacktrace.length})`, job.stacktrace.join('\n\n') || '(none)');
+}

@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { parseIntervalMs } from '../options/parse-options.ts';
+import { listenForInterrupts, signalExitCode, untilAborted } from '../watch/interrupts.ts';
+import { createQueueStatsReader } from '../watch/read-queue-stats.ts';
+import { renderWatchFrame } from '../watch/render-watch-frame.ts';
+import { createScreen } from '../watch/screen.ts';
+import { runWatchLoop } from '../watch/watch-loop.ts';
+import { runs, type CliContext } from './cli-context.ts';
+
+export function registerWatchCommand(program: Command, context: CliContext): void {
+  program
+    .command('watch')
+    .description('live queue counts and completed/failed jobs per minute, redrawn in place until Ctrl-C')
+    .option('--interval <ms>', 'refresh interval in milliseconds (at least 100)', parseIntervalMs, 1_000)
+    .addHelpText('after', '\nCtrl-C (or SIGTERM) restores the terminal and exits 0. A second Ctrl-C, while the first is\nstill being handled, restores the terminal and exits 130 at once.')
+    .action(
+      runs(context, async (options: { interval: number }) => {
+        const screen = createScreen(process.stdout);
+        // Ctrl-C is how this command ends: it stops the loop and the terminal is restored,
+        // instead of the process dying with the cursor hidden. Registered before connecting.
+        const interrupts = listenForInterrupts((signal) => {
+          screen.close();
+          process.exit(signalExitCode(signal));
+        });
+        try {
+          const { jobs, redis } = await untilAborted(context.session.queues(), interrupts.signal);
+          const readStats = createQueueStatsReader(jobs, redis);
+          const keyPrefix = context.session.config().redisKeyPrefix;
+          screen.open();
+          await runWatchLoop({
+            readStats,
+            draw: (stats, problem) => screen.draw(renderWatchFrame({ keyPrefix, intervalMs: options.interval, at: new Date(), ...stats, problem })),
+            intervalMs: options.interval,
+            signal: interrupts.signal,
+          });
+        } catch (error) {
+          // Ctrl-C while connecting: nothing to report.
+          if (!interrupts.signal.aborted) throw error;
+        } finally {
+          screen.close();
+          interrupts.dispose();
+        }
+      }),
+    );
+}

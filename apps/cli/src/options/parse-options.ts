@@ -1,0 +1,30 @@
+import { InvalidArgumentError } from 'commander';
+import { queueNames, type QueueName } from '@flash-sale/queues';
+import { parseDurationMs } from './duration.ts';
+
+// Argument parsers for commander. Throwing InvalidArgumentError makes commander print the
+// problem with the option's name and exit through the usage path (exit code 2).
+
+export function parseQueueName(value: string): QueueName {
+  if ((queueNames as string[]).includes(value)) return value as QueueName;
+  throw new InvalidArgumentError(`unknown queue '${value}' (queues: ${queueNames.join(', ')}).`);
+}
+
+function parseInteger(value: string, minimum: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < minimum || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError(`expected a whole number >= ${minimum}, got '${value}'.`);
+  }
+  return Number(value);
+}
+
+export const parsePositiveInteger = (value: string) => parseInteger(value, 1);
+export const parseNonNegativeInteger = (value: string) => parseInteger(value, 0);
+
+/** The refresh interval of `watch`: at least 100 ms, so it cannot hammer Redis. */
+export const parseIntervalMs = (value: string) => parseInteger(value, 100);
+
+export function parseDuration(value: string): number {
+  const ms = parseDurationMs(value);
+  if (ms === undefined) throw new InvalidArgumentError(`expected a duration like 30s, 15m, 1h or 2d, got '${value}'.`);
+  return ms;
+}

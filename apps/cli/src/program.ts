@@ -1,0 +1,44 @@
+import { Command } from 'commander';
+import { registerAuditCommand } from './commands/audit-command.ts';
+import { registerCleanCommand } from './commands/clean-command.ts';
+import type { CliContext } from './commands/cli-context.ts';
+import { registerJobCommand } from './commands/job-command.ts';
+import { registerJobsCommand } from './commands/jobs-command.ts';
+import { registerPauseResumeCommands } from './commands/pause-resume-commands.ts';
+import { registerPromoteCommand } from './commands/promote-command.ts';
+import { registerQueuesCommand } from './commands/queues-command.ts';
+import { registerRemoveCommand } from './commands/remove-command.ts';
+import { registerRetryCommand } from './commands/retry-command.ts';
+import { registerWatchCommand } from './commands/watch-command.ts';
+import { registerWebhooksCommand } from './commands/webhooks-command.ts';
+import { exitCodeHelp } from './exit-codes.ts';
+import { paint } from './output/colour.ts';
+
+const environmentHelp = `
+Environment: the services' own (see the README), so the CLI sees what they see:
+  DATABASE_URL, REDIS_URL, REDIS_KEY_PREFIX. NO_COLOR=1 turns colour off (it is
+  only ever used on a terminal). Destructive actions ask first; pass --yes in scripts.`;
+
+export function buildProgram(context: CliContext): Command {
+  const program = new Command('flash-sale')
+    .description('Ops CLI for the flash-sale checkout: BullMQ queues and jobs, the stock audit, payment webhooks.')
+    // Before any subcommand is added, so they inherit it: commander then throws instead of
+    // exiting, and main maps its errors to exit code 2 after closing the connections.
+    .exitOverride()
+    .configureOutput({ outputError: (message, write) => write(paint(process.stderr, 'red', message)) })
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', `${exitCodeHelp}\n${environmentHelp}`);
+
+  registerQueuesCommand(program, context);
+  registerJobsCommand(program, context);
+  registerJobCommand(program, context);
+  registerRetryCommand(program, context);
+  registerPromoteCommand(program, context);
+  registerRemoveCommand(program, context);
+  registerCleanCommand(program, context);
+  registerPauseResumeCommands(program, context);
+  registerWatchCommand(program, context);
+  registerAuditCommand(program, context);
+  registerWebhooksCommand(program, context);
+  return program;
+}

@@ -1,0 +1,53 @@
+import type { JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { isoOrNull } from '../output/format.ts';
+import { delayedDueTimes } from './list-jobs.ts';
+
+/** Everything Bull Board shows about one job, in a JSON-friendly shape. */
+export interface JobDetails {
+  queue: string;
+  id: string;
+  name: string;
+  state: string;
+  data: unknown;
+  options: JobsOptions;
+  attemptsMade: number;
+  attemptsStarted: number;
+  maxAttempts: number;
+  progress: unknown;
+  returnValue: unknown;
+  failedReason: string | null;
+  stacktrace: string[];
+  logs: string[];
+  timestamps: { created: string | null; processed: string | null; finished: string | null; dueAt: string | null };
+}
+
+/** The job, or undefined when the queue has no job with that id. */
+export async function readJobDetails(queue: Queue, redis: Redis, id: string): Promise<JobDetails | undefined> {
+  const job = await queue.getJob(id);
+  if (!job) return undefined;
+  const [state, logs] = await Promise.all([job.getState(), queue.getJobLogs(id, 0, -1, true)]);
+  const dueAt = state === 'delayed' ? (await delayedDueTimes(redis, queue.keys.delayed!, [job])).get(id) : undefined;
+  return {
+    queue: queue.name,
+    id,
+    name: job.name,
+    state,
+    data: job.data,
+    options: job.opts,
+    attemptsMade: job.attemptsMade,
+    attemptsStarted: job.attemptsStarted,
+    maxAttempts: job.opts.attempts || 1,
+    progress: job.progress,
+    returnValue: job.returnvalue ?? null,
+    failedReason: job.failedReason || null,
+    stacktrace: job.stacktrace ?? [],
+    logs: logs.logs,
+    timestamps: {
+      created: isoOrNull(job.timestamp),
+      processed: isoOrNull(job.processedOn),
+      finished: isoOrNull(job.finishedOn),
+      dueAt: isoOrNull(dueAt),
+    },
+  };
+}

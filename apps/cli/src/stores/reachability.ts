@@ -1,0 +1,59 @@
+import type { Redis } from 'ioredis';
+import { CliError, ExitCode } from '../exit-codes.ts';
+import { redisReady, withDeadline } from '@flash-sale/queues';
+
+/**
+ * How long a store may take to answer its first command before the CLI gives up (exit 3). A
+ * refused connection is reported at once; this bounds a host that does not answer at all, with
+ * room for a busy machine (it includes Prisma's first-query set-up).
+ */
+export const REACH_DEADLINE_MS = 5_000;
+
+/** host:port of a store URL: enough to tell which one, without the credentials. */
+export function describeStore(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || (parsed.protocol.startsWith('redis') ? '6379' : '3306')}`;
+  } catch {
+    return 'an unparsable URL';
+  }
+}
+
+export function unreachable(store: 'MySQL' | 'Redis', url: string, reason: string): CliError {
+  return new CliError(ExitCode.unreachable, `could not reach ${store} at ${describeStore(url)}: ${reason}`);
+}
+
+/** A store that was reached but did not answer a command in time: exit 3 like an unreachable one. */
+export function noAnswer(store: 'MySQL' | 'Redis', what: string, ms: number): CliError {
+  return new CliError(ExitCode.unreachable, `${store} did not answer ${what} within ${ms} ms`);
+}
+
+/** One line out of an error whose message may span several (Prisma's do). */
+export function reasonOf(error: unknown): string {
+  const cause = (error as { meta?: { driverAdapterError?: { cause?: { message?: string } } } } | null)?.meta?.driverAdapterError?.cause;
+  const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
+  const lines = message.split('\n').map((line) => line.trim()).filter(Boolean);
+  return lines.at(-1) ?? 'unknown error';
+}
+
+/**
+ * Resolves once the connection is ready. The fail-fast connection reports a refused or dropped
+ * connection as an 'error' event at once, so a Redis that is down is known within milliseconds;
+ * a Redis that does not answer at all is given REACH_DEADLINE_MS.
+ */
+export async function reachRedis(connection: Redis, url: string): Promise<void> {
+  try {
+    await redisReady(connection, REACH_DEADLINE_MS, () => unreachable('Redis', url, `no answer within ${REACH_DEADLINE_MS} ms`));
+  } catch (error) {
+    throw error instanceof CliError ? error : unreachable('Redis', url, reasonOf(error));
+  }
+}
+
+/** A first query with a deadline: Prisma connects lazily and would otherwise retry for ~10 s. */
+export async function reachDatabase(ping: () => Promise<unknown>, url: string): Promise<void> {
+  try {
+    await withDeadline(ping(), REACH_DEADLINE_MS, () => unreachable('MySQL', url, `no answer within ${REACH_DEADLINE_MS} ms`));
+  } catch (error) {
+    throw error instanceof CliError ? error : unreachable('MySQL', url, reasonOf(error));
+  }
+}

@@ -1,0 +1,48 @@
+import type { Redis } from 'ioredis';
+import { queueNames, withDeadline, type JobQueues } from '@flash-sale/queues';
+import { readQueueOverviews, type QueueOverview } from '../queue-ops/queue-overview.ts';
+import { REACH_DEADLINE_MS } from '../stores/reachability.ts';
+import { EventRateCounter, redisNowMs, type QueueRates } from './event-rate-counter.ts';
+
+export interface QueueStats {
+  overviews: QueueOverview[];
+  rates: Map<string, QueueRates>;
+}
+
+/** A refresh was asked for while the previous one is still waiting for Redis: this tick is skipped. */
+export class RefreshPendingError extends Error {
+  override name = 'RefreshPendingError';
+  constructor() {
+    super('Redis has not answered the previous refresh yet');
+  }
+}
+
+/**
+ * Reads counts and rates of every queue; the rate counters keep their state between calls.
+ * At most one read is in flight: a read that outlived its deadline may still be running (Redis
+ * answers late, or not until the command times out), and a second one beside it would read the
+ * same stream entries into the rates twice. While one is pending, a call rejects with
+ * RefreshPendingError instead of starting another.
+ */
+export function createQueueStatsReader(jobs: JobQueues, redis: Redis): () => Promise<QueueStats> {
+  const counters = new Map(queueNames.map((name) => [name, new EventRateCounter(redis, jobs.queue(name).keys.events!)]));
+  const read = async (): Promise<QueueStats> => {
+    const [overviews, now] = await Promise.all([readQueueOverviews(jobs), redisNowMs(redis)]);
+    const rates = await Promise.all(queueNames.map(async (name) => [name, await counters.get(name)!.refresh(now)] as const));
+    return { overviews, rates: new Map(rates) };
+  };
+  let inFlight: Promise<QueueStats> | undefined;
+  return () => {
+    if (inFlight) return Promise.reject(new RefreshPendingError());
+    const current = read();
+    inFlight = current;
+    // Cleared when the read settles, however late; its failure is reported through the
+    // deadline-wrapped promise below, or not at all when nobody waits for it any more.
+    current.then(
+      () => (inFlight = undefined),
+      () => (inFlight = undefined),
+    );
+    // Bounded, so the screen says what is wrong instead of freezing on a Redis that went away.
+    return withDeadline(current, REACH_DEADLINE_MS, () => new Error(`Redis did not answer within ${REACH_DEADLINE_MS} ms`));
+  };
+}

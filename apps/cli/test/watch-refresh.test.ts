@@ -1,0 +1,115 @@
+import { EventEmitter } from 'node:events';
+import type { JobQueues } from '@flash-sale/queues';
+import { deleteRedisPrefix, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { compareStreamIds, EventRateCounter, redisNowMs } from '../src/watch/event-rate-counter.ts';
+import { listenForInterrupts, signalExitCode } from '../src/watch/interrupts.ts';
+import { createQueueStatsReader, RefreshPendingError, type QueueStats } from '../src/watch/read-queue-stats.ts';
+import { runWatchLoop } from '../src/watch/watch-loop.ts';
+
+// watch's refresh and quit logic, in process: a refresh is never doubled up, and quitting never
+// waits for one.
+
+const prefix = uniqueRedisPrefix();
+const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
+
+afterAll(async () => {
+  redis.disconnect();
+  await deleteRedisPrefix(prefix);
+});
+
+/** A promise and the functions that settle it, for a Redis reply the test decides when to give. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((settle) => (resolve = settle));
+  return { promise, resolve };
+}
+
+describe.concurrent('EventRateCounter', () => {
+  it('counts each stream entry once when two refreshes overlap', async () => {
+    const key = `${prefix}:overlap:events`;
+    for (const event of ['completed', 'completed', 'failed', 'completed', 'active']) await redis.xadd(key, '*', 'event', event);
+    const counter = new EventRateCounter(redis, key);
+    const now = await redisNowMs(redis);
+    const [first, second] = await Promise.all([counter.refresh(now), counter.refresh(now)]);
+    expect(first).toEqual({ completedPerMinute: 3, failedPerMinute: 1 });
+    expect(second).toEqual({ completedPerMinute: 3, failedPerMinute: 1 });
+
+    await redis.xadd(key, '*', 'event', 'completed');
+    expect(await counter.refresh(await redisNowMs(redis))).toEqual({ completedPerMinute: 4, failedPerMinute: 1 });
+  });
+
+  it('orders stream ids by time, then sequence, as numbers', () => {
+    expect(compareStreamIds('1700000000000-2', '1700000000000-10')).toBe(-1);
+    expect(compareStreamIds('1700000000001-0', '1700000000000-99')).toBe(1);
+    expect(compareStreamIds('999-0', '1000-0')).toBe(-1);
+    expect(compareStreamIds('5-5', '5-5')).toBe(0);
+  });
+});
+
+describe.concurrent('the queue stats reader', () => {
+  it('keeps one read in flight: a tick while one is pending is skipped, not started beside it', async () => {
+    const clock = deferred<[string, string]>();
+    const time = vi.fn(() => clock.promise);
+    const stub = { time, xrange: vi.fn(async () => []) } as unknown as Redis;
+    const queue = { keys: { events: 'events' }, getJobCounts: async () => ({}), isPaused: async () => false };
+    const jobs = { queue: () => queue } as unknown as JobQueues;
+    const read = createQueueStatsReader(jobs, stub);
+
+    const first = read();
+    await expect(read()).rejects.toBeInstanceOf(RefreshPendingError);
+    expect(time).toHaveBeenCalledTimes(1);
+
+    clock.resolve(['1700000000', '0']);
+    await expect(first).resolves.toMatchObject({ overviews: expect.any(Array) });
+    // Settled: the next tick reads again.
+    time.mockResolvedValueOnce(['1700000001', '0']);
+    await expect(read()).resolves.toMatchObject({ overviews: expect.any(Array) });
+    expect(time).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe.concurrent('quitting watch', () => {
+  it('ends the loop at once on abort while a refresh is still waiting for Redis, without drawing again', async () => {
+    const stopped = new AbortController();
+    const readStats = vi.fn(() => new Promise<QueueStats>(() => undefined));
+    const draw = vi.fn();
+    let ended = false;
+    const loop = runWatchLoop({ readStats, draw, intervalMs: 100, signal: stopped.signal }).then(() => (ended = true));
+    await vi.waitFor(() => expect(readStats).toHaveBeenCalledTimes(1));
+    stopped.abort();
+    await vi.waitFor(() => expect(ended).toBe(true), { timeout: 1_000 });
+    await loop;
+    expect(draw).not.toHaveBeenCalled();
+  });
+
+  it('keeps drawing the last good counts, with the reason, when a refresh fails', async () => {
+    const stopped = new AbortController();
+    const good: QueueStats = { overviews: [], rates: new Map([['hold-expiry', { completedPerMinute: 7, failedPerMinute: 0 }]]) };
+    const readStats = vi.fn<() => Promise<QueueStats>>().mockResolvedValueOnce(good).mockRejectedValue(new RefreshPendingError());
+    const draw = vi.fn((_stats: QueueStats, problem: string | undefined) => {
+      if (problem) stopped.abort();
+    });
+    await runWatchLoop({ readStats, draw, intervalMs: 100, signal: stopped.signal });
+    expect(draw.mock.calls).toEqual([
+      [good, undefined],
+      [good, 'Redis has not answered the previous refresh yet'],
+    ]);
+  });
+
+  it('a first SIGINT aborts; a second one, before the view is closed, goes to onSecond (exit 130)', () => {
+    const process = new EventEmitter();
+    const onSecond = vi.fn();
+    const interrupts = listenForInterrupts(onSecond, process);
+    process.emit('SIGINT', 'SIGINT');
+    expect(interrupts.signal.aborted).toBe(true);
+    expect(onSecond).not.toHaveBeenCalled();
+    process.emit('SIGINT', 'SIGINT');
+    expect(onSecond).toHaveBeenCalledWith('SIGINT');
+    expect(signalExitCode('SIGINT')).toBe(130);
+
+    interrupts.dispose();
+    expect(process.listenerCount('SIGINT') + process.listenerCount('SIGTERM')).toBe(0);
+  });
+});

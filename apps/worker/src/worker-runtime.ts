@@ -1,0 +1,89 @@
+import { Worker, type Processor } from 'bullmq';
+import { createCheckoutRuntime, type CheckoutRuntime, type Clock } from '@flash-sale/checkout';
+import type { Config } from '@flash-sale/config';
+import type { Logger } from '@flash-sale/logger';
+import { createProcessMetrics, type ProcessMetrics } from '@flash-sale/metrics';
+import { bullPrefix, createWorkerRedis, logConnectionHealth, sweeperJob, type QueueName } from '@flash-sale/queues';
+import { backoffStrategy } from './backoff.ts';
+import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
+import { holdExpiryProcessor } from './processors/hold-expiry.processor.ts';
+import { orderTimeoutProcessor } from './processors/order-timeout.processor.ts';
+import { paymentWebhookProcessor } from './processors/payment-webhook.processor.ts';
+
+export interface WorkerRuntime {
+  checkout: CheckoutRuntime;
+  workers: Worker[];
+  metrics: ProcessMetrics;
+  metricsServer: MetricsServer;
+  /** Stops taking jobs, waits for the active ones, then closes Redis and MySQL. Idempotent. */
+  close(): Promise<void>;
+}
+
+// Our jobs take milliseconds. A short lock makes a job whose worker died (SIGKILL, OOM) stalled
+// and picked up again by another replica within about 15 s; the lock is renewed every 5 s while
+// a job runs, so a slow job is not mistaken for a dead one.
+const LOCK_DURATION_MS = 10_000;
+const STALLED_INTERVAL_MS = 5_000;
+
+/** Starts one BullMQ worker per queue, each running WORKER_CONCURRENCY jobs at once. */
+export async function startWorkerRuntime(config: Config, logger: Logger, options: { clock?: Clock } = {}): Promise<WorkerRuntime> {
+  let checkout: CheckoutRuntime | undefined;
+  const metrics = createProcessMetrics('worker', (queue) => checkout!.jobs.counts(queue));
+  checkout = createCheckoutRuntime(config, logger, { name: 'worker', metrics: metrics.checkout, ...options });
+  const { deps } = checkout;
+  const processors: Record<QueueName, Processor> = {
+    'hold-expiry': holdExpiryProcessor(deps),
+    'order-timeout': orderTimeoutProcessor(deps),
+    'payment-webhook': paymentWebhookProcessor(deps),
+  };
+
+  const workers = Object.entries(processors).map(([queue, processor]) => {
+    const worker = new Worker(queue, processor, {
+      connection: createWorkerRedis(config.redisUrl, { connectionName: `worker-${queue}` }),
+      prefix: bullPrefix(config.redisKeyPrefix),
+      concurrency: config.workerConcurrency,
+      lockDuration: LOCK_DURATION_MS,
+      stalledInterval: STALLED_INTERVAL_MS,
+      maxStalledCount: 2,
+      settings: { backoffStrategy },
+    });
+    logConnectionHealth(worker, logger, `worker-${queue}`);
+    worker.on('failed', (job, error) => {
+      if (!job) return;
+      const willRetry = job.attemptsMade < (job.opts.attempts ?? 1);
+      const line = { queue, jobId: job.id, attemptsMade: job.attemptsMade, err: error };
+      if (willRetry) logger.info(line, 'job will be retried');
+      else logger.error(line, 'job failed for good');
+    });
+    return worker;
+  });
+
+  await checkout.waitForStores();
+  // One sweep job per interval, whichever replica takes it; every replica upserts the same
+  // scheduler, so starting more replicas changes nothing.
+  await checkout.jobs.queue(sweeperJob.queue).upsertJobScheduler(
+    sweeperJob.schedulerId,
+    { every: config.sweepIntervalSeconds * 1000 },
+    { name: sweeperJob.jobName, data: {}, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
+  );
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  const metricsServer = await startMetricsServer(metrics, config.workerMetricsPort);
+  logger.info({ queues: Object.keys(processors), concurrency: config.workerConcurrency, metricsPort: metricsServer.port }, 'worker ready');
+
+  let closing: Promise<void> | undefined;
+  const started = checkout;
+  return {
+    checkout: started,
+    workers,
+    metrics,
+    metricsServer,
+    close() {
+      closing ??= (async () => {
+        await Promise.all(workers.map((worker) => worker.close()));
+        await metricsServer.close();
+        await started.close();
+      })();
+      return closing;
+    },
+  };
+}

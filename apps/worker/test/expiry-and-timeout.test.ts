@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { request, startTestApp, startWorker, type InProcessWorker, type TestApp } from './support/stack.ts';
+
+// Holds expire and unpaid orders are cancelled on time through their delayed jobs; the sweeper
+// does the same for rows whose job is gone. Waits are on conditions, never fixed sleeps.
+
+let t: TestApp;
+let worker: InProcessWorker;
+beforeAll(async () => {
+  // A long sweep interval: these tests must see the jobs do the work, unless they say otherwise.
+  t = await startTestApp({ HOLD_TTL_SECONDS: '1', ORDER_PAYMENT_TIMEOUT_SECONDS: '1', SWEEP_INTERVAL_SECONDS: '3600' });
+  worker = await startWorker(t.config);
+});
+afterAll(async () => {
+  await worker?.close();
+  await t?.close();
+});
+
+const available = async (productId: number) => (await t.db.product.findUniqueOrThrow({ where: { id: productId } })).availableStock;
+const cachedAvailable = async (productId: number) => (await request(t.url, 'GET', `/api/products/${productId}`)).body.available_stock;
+
+describe('hold expiry through the delayed job', () => {
+  it('returns the stock of expired holds, in MySQL and in the cache, and the holds cannot be ordered', async () => {
+    const productId = await t.createProduct({ totalStock: 10 });
+    const holds = await Promise.all([1, 2, 3].map((qty) => request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty } })));
+    expect(await cachedAvailable(productId)).toBe(4);
+
+    await vi.waitFor(async () => expect(await available(productId)).toBe(10), { timeout: 10_000, interval: 50 });
+    expect(await cachedAvailable(productId)).toBe(10);
+    for (const hold of holds) {
+      expect((await t.db.hold.findUniqueOrThrow({ where: { id: hold.body.hold_id } })).status).toBe('expired');
+      const order = await request(t.url, 'POST', '/api/orders', { body: { hold_id: hold.body.hold_id } });
+      expect(order.status).toBe(409);
+      expect(order.body.error.code).toBe('hold_expired');
+    }
+    expect(worker.logs.filter((line) => line.msg === 'hold expired' && !line.by)).toHaveLength(3);
+    expect(await available(productId)).toBe(10);
+
+    // The worker's own /metrics counts them, and it answers liveness there too.
+    const metricsUrl = `http://127.0.0.1:${worker.runtime.metricsServer.port}`;
+    const metrics = await (await fetch(`${metricsUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^flash_sale_holds_ended_total\{status="expired",by="job",process="worker"\} 3$/m);
+    expect(await (await fetch(`${metricsUrl}/health/live`)).json()).toEqual({ status: 'ok' });
+    expect((await fetch(`${metricsUrl}/nope`)).status).toBe(404);
+  });
+
+  it('leaves a used hold alone when its job runs', async () => {
+    const productId = await t.createProduct({ totalStock: 5 });
+    const hold = await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty: 2 } });
+    const order = await request(t.url, 'POST', '/api/orders', { body: { hold_id: hold.body.hold_id } });
+    expect(order.status).toBe(201);
+    const job = await t.queue('hold-expiry').getJob(`hold-${hold.body.hold_id}`);
+    await vi.waitFor(async () => expect(await job!.isCompleted()).toBe(true), { timeout: 10_000, interval: 50 });
+    expect((await t.db.hold.findUniqueOrThrow({ where: { id: hold.body.hold_id } })).status).toBe('used');
+  });
+});
+
+describe('order payment timeout through the delayed job', () => {
+  it('cancels a pending order with payment_timeout and returns its stock once', async () => {
+    const productId = await t.createProduct({ totalStock: 5 });
+    const hold = await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty: 2 } });
+    const order = await request(t.url, 'POST', '/api/orders', { body: { hold_id: hold.body.hold_id } });
+    expect(await available(productId)).toBe(3);
+
+    await vi.waitFor(
+      async () => expect((await request(t.url, 'GET', `/api/orders/${order.body.order_id}`)).body.status).toBe('cancelled'),
+      { timeout: 10_000, interval: 50 },
+    );
+    const read = await request(t.url, 'GET', `/api/orders/${order.body.order_id}`);
+    expect(read.body.cancel_reason).toBe('payment_timeout');
+    expect(await available(productId)).toBe(5);
+    // The hold's own expiry job finds it used and changes nothing.
+    const holdJob = await t.queue('hold-expiry').getJob(`hold-${hold.body.hold_id}`);
+    await vi.waitFor(async () => expect(await holdJob!.isCompleted()).toBe(true), { timeout: 10_000, interval: 50 });
+    expect(await available(productId)).toBe(5);
+  });
+});
+
+describe('the sweeper alone', () => {
+  it('expires due holds and cancels due orders whose jobs are gone, in one grouped pass', async () => {
+    const productId = await t.createProduct({ totalStock: 20 });
+    const otherProductId = await t.createProduct({ totalStock: 20 });
+    // Stop the worker so no job runs, then delete the jobs as a Redis flush would.
+    await worker.close();
+    const holds = await Promise.all(
+      [productId, productId, otherProductId].map((id) => request(t.url, 'POST', '/api/holds', { body: { product_id: id, qty: 2 } })),
+    );
+    const orderHold = await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty: 3 } });
+    const order = await request(t.url, 'POST', '/api/orders', { body: { hold_id: orderHold.body.hold_id } });
+    for (const hold of [...holds, orderHold]) await t.queue('hold-expiry').remove(`hold-${hold.body.hold_id}`);
+    await t.queue('order-timeout').remove(`order-${order.body.order_id}`);
+    expect(await available(productId)).toBe(13);
+
+    worker = await startWorker({ ...t.config, sweepIntervalSeconds: 1 });
+    await vi.waitFor(
+      async () => {
+        expect(await available(productId)).toBe(20);
+        expect(await available(otherProductId)).toBe(20);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    expect((await t.db.order.findUniqueOrThrow({ where: { id: order.body.order_id } })).cancelReason).toBe('payment_timeout');
+    const swept = worker.logs.filter((line) => line.by === 'sweeper');
+    expect(swept.filter((line) => line.msg === 'hold expired').map((line) => line.holdId).sort()).toEqual(
+      holds.map((hold) => hold.body.hold_id).sort(),
+    );
+    expect(swept.filter((line) => line.msg === 'order cancelled').map((line) => line.orderId)).toEqual([order.body.order_id]);
+    expect(await cachedAvailable(productId)).toBe(20);
+  });
+});

@@ -1,0 +1,81 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseDatabaseUrl } from '@flash-sale/db';
+import { request, sendWebhook, startTestApp, startWorker, type InProcessWorker, type TestApp } from './support/stack.ts';
+
+// The worker reaches MySQL through a TCP proxy the test can cut, as a network blip or a MySQL
+// restart would; the api keeps its own direct connection.
+
+class CuttableProxy {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  async up(): Promise<void> {
+    if (this.server) return;
+    this.server = createServer((client) => {
+      const upstream = connect(this.target.port, this.target.host);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  async down(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  }
+}
+
+let t: TestApp;
+let worker: InProcessWorker;
+let proxy: CuttableProxy;
+beforeAll(async () => {
+  t = await startTestApp({ SWEEP_INTERVAL_SECONDS: '3600' });
+  const target = parseDatabaseUrl(t.config.databaseUrl);
+  proxy = new CuttableProxy({ host: target.host, port: target.port });
+  await proxy.up();
+  const viaProxy = new URL(t.config.databaseUrl);
+  viaProxy.port = String(proxy.port);
+  worker = await startWorker({ ...t.config, databaseUrl: viaProxy.toString() });
+});
+afterAll(async () => {
+  await proxy?.up().catch(() => undefined);
+  await worker?.close();
+  await proxy?.down();
+  await t?.close();
+});
+
+describe('a webhook whose processing throws', () => {
+  it('is retried while MySQL is unreachable and applied once it is back', async () => {
+    const productId = await t.createProduct({ totalStock: 5 });
+    const hold = await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty: 1 } });
+    const order = await request(t.url, 'POST', '/api/orders', { body: { hold_id: hold.body.hold_id } });
+
+    await proxy.down();
+    const key = `evt_outage_${Date.now()}`;
+    expect((await sendWebhook(t, { order_id: order.body.order_id, status: 'success' }, { key })).status).toBe(202);
+    const event = await t.db.paymentEvent.findUniqueOrThrow({ where: { idempotencyKey: key } });
+    const jobId = `payment-event-${event.id}`;
+    await vi.waitFor(() => expect(worker.logs.some((line) => line.msg === 'job will be retried' && line.jobId === jobId)).toBe(true), {
+      timeout: 20_000,
+      interval: 100,
+    });
+    expect((await t.db.order.findUniqueOrThrow({ where: { id: order.body.order_id } })).status).toBe('pending');
+
+    await proxy.up();
+    await vi.waitFor(async () => expect((await t.db.order.findUniqueOrThrow({ where: { id: order.body.order_id } })).status).toBe('paid'), {
+      timeout: 30_000,
+      interval: 100,
+    });
+    expect((await t.db.paymentEvent.findUniqueOrThrow({ where: { id: event.id } })).outcome).toBe('applied');
+  }, 60_000);
+});

@@ -1,0 +1,33 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { holdRowLock } from '@flash-sale/testing';
+import { envOf, request, spawnWorker, startTestApp, type TestApp } from './support/stack.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ HOLD_TTL_SECONDS: '1', SWEEP_INTERVAL_SECONDS: '3600' });
+});
+afterAll(async () => t?.close());
+
+describe('worker graceful shutdown', () => {
+  it('on SIGTERM finishes the job in hand, then exits 0', async () => {
+    const productId = await t.createProduct({ totalStock: 5 });
+    const hold = await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty: 2 } });
+    const holdId = hold.body.hold_id as number;
+    const worker = await spawnWorker(envOf(t.config));
+
+    // Hold the hold's row lock so its expiry job is in progress, blocked, when SIGTERM arrives.
+    const lock = await holdRowLock(t.db, 'holds', holdId);
+    const job = await t.queue('hold-expiry').getJob(`hold-${holdId}`);
+    await vi.waitFor(async () => expect(await job!.getState()).toBe('active'), { timeout: 10_000, interval: 25 });
+
+    worker.child.kill('SIGTERM');
+    await vi.waitFor(() => expect(worker.lines.some((line) => line.msg === 'shutting down')).toBe(true), { timeout: 5_000, interval: 25 });
+    expect(worker.child.exitCode).toBeNull();
+    await lock.release();
+
+    expect((await worker.exited)[0]).toBe(0);
+    expect((await t.db.hold.findUniqueOrThrow({ where: { id: holdId } })).status).toBe('expired');
+    expect(await job!.isCompleted()).toBe(true);
+    expect(worker.lines.at(-1)?.msg).toBe('shut down cleanly');
+  });
+});

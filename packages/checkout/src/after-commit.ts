@@ -1,0 +1,34 @@
+import type { JobPayload, QueueName } from '@flash-sale/queues';
+import type { CheckoutDeps } from './deps.ts';
+
+/**
+ * Enqueues a follow-up job once the transaction that needs it has committed. If Redis refuses,
+ * the committed state stands and the failure is logged: the worker's sweeper finds due holds and
+ * orders in MySQL whether or not they have a job.
+ */
+export async function enqueueAfterCommit<Q extends QueueName>(
+  deps: Pick<CheckoutDeps, 'jobs' | 'logger'>,
+  queue: Q,
+  payload: JobPayload<Q>,
+  delayMs: number,
+): Promise<void> {
+  try {
+    await deps.jobs.enqueue(queue, payload, { delayMs });
+  } catch (error) {
+    deps.logger.error({ err: error, queue, payload }, 'enqueue failed; the sweeper will pick this up');
+  }
+}
+
+/** Removes a job made pointless by a commit (e.g. expiry of a released hold); best effort. */
+export async function removeJobAfterCommit<Q extends QueueName>(
+  deps: Pick<CheckoutDeps, 'jobs' | 'logger'>,
+  queue: Q,
+  payload: JobPayload<Q>,
+): Promise<void> {
+  try {
+    await deps.jobs.remove(queue, payload);
+  } catch (error) {
+    // Harmless: the job runs, finds nothing to do, and completes.
+    deps.logger.warn({ err: error, queue, payload }, 'could not remove a job that is no longer needed');
+  }
+}

@@ -1,0 +1,28 @@
+import type { Db } from '@flash-sale/db';
+import type { Logger } from '@flash-sale/logger';
+import type { CheckoutMetrics } from '@flash-sale/metrics';
+import type { JobQueues } from '@flash-sale/queues';
+import type { Clock } from './clock.ts';
+import type { SeenPaymentEvents } from './payments/seen-payment-events.ts';
+import type { ProductCache } from './products/product-cache.ts';
+
+export interface CheckoutSettings {
+  holdTtlSeconds: number;
+  orderPaymentTimeoutSeconds: number;
+  webhookOrphanAfterSeconds: number;
+}
+
+/** Everything the domain touches. Each function narrows it with Pick<> to what it really uses. */
+export interface CheckoutDeps {
+  db: Db;
+  productCache: ProductCache;
+  jobs: Pick<JobQueues, 'enqueue' | 'remove' | 'runSoon'>;
+  seenPaymentEvents: SeenPaymentEvents;
+  clock: Clock;
+  logger: Logger;
+  metrics: CheckoutMetrics;
+  settings: CheckoutSettings;
+}
+
+/** Called inside the domain transaction with its result, just before it commits. */
+export type BeforeCommit<R> = (tx: import('@flash-sale/db').Tx, result: R) => Promise<void>;

@@ -1,0 +1,36 @@
+import { HoldAlreadyUsedError, HoldNotFoundError } from '@flash-sale/errors';
+import { runTransaction } from '@flash-sale/db';
+import { removeJobAfterCommit } from '../after-commit.ts';
+import type { CheckoutDeps } from '../deps.ts';
+import { lockHold } from '../lock-order.ts';
+import type { ProductSnapshot } from '../products/product-snapshot.ts';
+import { orderIdOfHold } from '../orders/order-of-hold.ts';
+import { endActiveHold } from './expire-hold.ts';
+import { isDue, toHoldView, type HoldView } from './hold-view.ts';
+
+/**
+ * The shopper gives the stock back before the timer runs out. A released or expired hold comes
+ * back unchanged; a used one is refused. An active hold whose time is already up is expired here
+ * rather than released, since that is what it already is.
+ */
+export async function releaseHold(deps: CheckoutDeps, holdId: number): Promise<HoldView> {
+  const { view, snapshot } = await runTransaction(deps.db, async (tx) => {
+    const hold = await lockHold(tx, holdId);
+    if (!hold) throw new HoldNotFoundError(holdId);
+    const now = deps.clock.now();
+    if (hold.status === 'used') throw new HoldAlreadyUsedError(holdId, await orderIdOfHold(tx, holdId));
+    if (hold.status !== 'active') return { view: toHoldView(hold, null, now), snapshot: undefined };
+
+    const to = isDue(hold.expiresAt, now) ? 'expired' : 'released';
+    const snapshot: ProductSnapshot = await endActiveHold(tx, hold, to);
+    return { view: toHoldView({ ...hold, status: to }, null, now), snapshot };
+  });
+
+  if (snapshot) {
+    await deps.productCache.writeThrough(snapshot);
+    deps.metrics.holdEnded(view.status === 'expired' ? 'expired' : 'released', 'request');
+    deps.logger.info({ holdId, productId: view.productId, qty: view.qty, availableStock: snapshot.availableStock }, `hold ${view.status}`);
+    await removeJobAfterCommit(deps, 'hold-expiry', { holdId });
+  }
+  return view;
+}

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { IdempotencyKeyInUseError, IdempotencyKeyReusedError } from '@flash-sale/errors';
+import { isUniqueViolation, type DbOrTx } from '@flash-sale/db';
+import { addSeconds, type Clock } from '../clock.ts';
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface KeyClaim {
+  id: number;
+  lockToken: string;
+}
+
+export type ClaimResult = { kind: 'claimed'; claim: KeyClaim } | { kind: 'replay'; response: StoredResponse };
+
+const RETENTION_SECONDS = 24 * 3600;
+// Longer than any request can run (transactions time out after 10 s, with bounded retries), so
+// only a key whose owner died is ever taken over.
+const LEASE_SECONDS = 60;
+const MAX_CLAIM_ATTEMPTS = 5;
+
+/**
+ * Claims `key` for this request, or says what to do instead: replay the stored response, refuse
+ * a different body under the same key (422), or refuse while another request holds it (409).
+ * A key older than 24 h counts as new.
+ */
+export async function claimIdempotencyKey(
+  deps: { db: DbOrTx; clock: Clock },
+  request: { scope: string; key: string; requestHash: string },
+): Promise<ClaimResult> {
+  const { db, clock } = deps;
+  for (let attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt += 1) {
+    const now = clock.now();
+    const lockToken = randomUUID();
+    try {
+      const row = await db.idempotencyKey.create({
+        data: {
+          scope: request.scope,
+          key: request.key,
+          requestHash: request.requestHash,
+          status: 'processing',
+          lockToken,
+          lockedUntil: addSeconds(now, LEASE_SECONDS),
+          expiresAt: addSeconds(now, RETENTION_SECONDS),
+        },
+        select: { id: true },
+      });
+      return { kind: 'claimed', claim: { id: row.id, lockToken } };
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+
+    const existing = await db.idempotencyKey.findUnique({ where: { scope_key: { scope: request.scope, key: request.key } } });
+    if (!existing) continue; // deleted (expired) between our insert and this read
+    if (existing.expiresAt <= now) {
+      await db.idempotencyKey.deleteMany({ where: { id: existing.id, expiresAt: { lte: now } } });
+      continue;
+    }
+    if (existing.requestHash !== request.requestHash) throw new IdempotencyKeyReusedError();
+    if (existing.status === 'completed') {
+      return { kind: 'replay', response: { status: existing.responseStatus ?? 200, body: JSON.parse(existing.responseBody ?? 'null') } };
+    }
+    if (existing.lockedUntil > now) throw new IdempotencyKeyInUseError();
+    // The owner died mid-request (its transaction never committed, or the key would be
+    // completed): take the key over, unless another retry got there first.
+    const takenOver = await db.idempotencyKey.updateMany({
+      where: { id: existing.id, status: 'processing', lockToken: existing.lockToken },
+      data: { lockToken, lockedUntil: addSeconds(now, LEASE_SECONDS) },
+    });
+    if (takenOver.count === 1) return { kind: 'claimed', claim: { id: existing.id, lockToken } };
+  }
+  throw new IdempotencyKeyInUseError();
+}
+
+/**
+ * Stores the response under the claimed key. Called inside the domain transaction, the key and
+ * the state change commit together: there is no moment when the hold exists but the key does not
+ * know it. Throws if the claim was lost, which rolls the domain change back.
+ */
+export async function completeIdempotencyKey(db: DbOrTx, claim: KeyClaim, response: StoredResponse): Promise<void> {
+  const updated = await db.idempotencyKey.updateMany({
+    where: { id: claim.id, lockToken: claim.lockToken, status: 'processing' },
+    data: { status: 'completed', responseStatus: response.status, responseBody: JSON.stringify(response.body) },
+  });
+  if (updated.count !== 1) throw new IdempotencyKeyInUseError();
+}
+
+/** Frees the key after a failure that changed nothing (a 5xx), so the client may retry with it. */
+export async function releaseIdempotencyKey(db: DbOrTx, claim: KeyClaim): Promise<void> {
+  await db.idempotencyKey.deleteMany({ where: { id: claim.id, lockToken: claim.lockToken, status: 'processing' } });
+}

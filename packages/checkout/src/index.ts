@@ -1,0 +1,32 @@
+export { systemClock, addSeconds, type Clock } from './clock.ts';
+export type { CheckoutDeps, CheckoutSettings, BeforeCommit } from './deps.ts';
+export { lockHold, lockOrder, lockProduct } from './lock-order.ts';
+
+export { createProductCache, type ProductCache } from './products/product-cache.ts';
+export type { ProductSnapshot } from './products/product-snapshot.ts';
+export { getProduct } from './products/get-product.ts';
+export { listProducts, type ProductPage } from './products/list-products.ts';
+export { returnStock } from './products/stock.ts';
+
+export type { HoldView, HoldStatus } from './holds/hold-view.ts';
+export { createHold, type CreateHoldInput } from './holds/create-hold.ts';
+export { getHold } from './holds/get-hold.ts';
+export { releaseHold } from './holds/release-hold.ts';
+export { expireHold, type ExpireHoldResult } from './holds/expire-hold.ts';
+
+export type { OrderView, OrderStatus, CancelReason } from './orders/order-view.ts';
+export { createOrder } from './orders/create-order.ts';
+export { getOrder } from './orders/get-order.ts';
+
+export { runIdempotent, type IdempotentRequest, type IdempotentResponse } from './idempotency/run-idempotent.ts';
+export { canonicalJson, requestHash, sha256Hex } from './idempotency/request-hash.ts';
+
+export { cancelUnpaidOrder, type CancelUnpaidOrderResult } from './orders/cancel-order.ts';
+export { verifyPaymentSignature, signPayload, SIGNATURE_TOLERANCE_SECONDS } from './payments/verify-signature.ts';
+export { createSeenPaymentEvents, type SeenPaymentEvents } from './payments/seen-payment-events.ts';
+export { receivePaymentEvent, paymentEventHash, type PaymentEventInput, type PaymentResult, type ReceivedPaymentEvent } from './payments/receive-payment-event.ts';
+export { applyPaymentEvent, PaymentEventDeferredError, type ApplyPaymentEventResult, type PaymentEventOutcome } from './payments/apply-payment-event.ts';
+export { sweep, expireDueHolds, cancelDueOrders, redriveStalePaymentEvents, defaultSweepOptions, type SweepOptions, type SweepReport } from './sweeper/sweep.ts';
+export { createCheckoutRuntime, type CheckoutRuntime, type StoreStatus } from './runtime.ts';
+export { auditStock, type StockAudit, type ProductAudit, type OverdueHold } from './audit/audit-stock.ts';
+export { repairProductStock, type StockRepair } from './audit/repair-stock.ts';

@@ -1,0 +1,67 @@
+import { HoldAlreadyUsedError, HoldExpiredError, HoldNotFoundError, HoldReleasedError } from '@flash-sale/errors';
+import { runTransaction } from '@flash-sale/db';
+import { enqueueAfterCommit } from '../after-commit.ts';
+import { addSeconds } from '../clock.ts';
+import type { BeforeCommit, CheckoutDeps } from '../deps.ts';
+import { endActiveHold } from '../holds/expire-hold.ts';
+import { isDue } from '../holds/hold-view.ts';
+import { lockHold } from '../lock-order.ts';
+import { redriveOrderPaymentEvents } from '../payments/redrive-order-payment-events.ts';
+import type { ProductSnapshot } from '../products/product-snapshot.ts';
+import { orderIdOfHold } from './order-of-hold.ts';
+import { toOrderView, type OrderView } from './order-view.ts';
+
+type Outcome = { kind: 'created'; order: OrderView } | { kind: 'expired'; snapshot: ProductSnapshot };
+
+/**
+ * Converts an active hold into a pending order (amount = qty x price). The hold's row lock makes
+ * two attempts on the same hold, or an order racing a release, take turns: the second sees the
+ * first's result. The unique key on orders.hold_id backs this up: one hold, one order, ever.
+ */
+export async function createOrder(
+  deps: CheckoutDeps,
+  holdId: number,
+  options: { beforeCommit?: BeforeCommit<OrderView> } = {},
+): Promise<OrderView> {
+  const outcome = await runTransaction(deps.db, async (tx): Promise<Outcome> => {
+    const hold = await lockHold(tx, holdId);
+    if (!hold) throw new HoldNotFoundError(holdId);
+    if (hold.status === 'used') throw new HoldAlreadyUsedError(holdId, await orderIdOfHold(tx, holdId));
+    if (hold.status === 'released') throw new HoldReleasedError(holdId);
+    if (hold.status === 'expired') throw new HoldExpiredError(holdId);
+    const now = deps.clock.now();
+    // Past its time but not yet swept: expire it now (its stock goes back at once), then refuse.
+    if (isDue(hold.expiresAt, now)) return { kind: 'expired', snapshot: await endActiveHold(tx, hold, 'expired') };
+
+    const product = await tx.product.findUniqueOrThrow({ where: { id: hold.productId }, select: { price: true } });
+    await tx.$executeRaw`UPDATE holds SET status = 'used', updated_at = NOW(3) WHERE id = ${hold.id}`;
+    const row = await tx.order.create({
+      data: {
+        holdId: hold.id,
+        productId: hold.productId,
+        qty: hold.qty,
+        amount: product.price.mul(hold.qty),
+        status: 'pending',
+        paymentDueAt: addSeconds(now, deps.settings.orderPaymentTimeoutSeconds),
+      },
+    });
+    const order = toOrderView(row);
+    await options.beforeCommit?.(tx, order);
+    return { kind: 'created', order };
+  });
+
+  if (outcome.kind === 'expired') {
+    await deps.productCache.writeThrough(outcome.snapshot);
+    deps.metrics.holdEnded('expired', 'request');
+    deps.logger.info({ holdId, productId: outcome.snapshot.id, availableStock: outcome.snapshot.availableStock }, 'hold expired');
+    throw new HoldExpiredError(holdId);
+  }
+  const { order } = outcome;
+  deps.metrics.orderCreated();
+  deps.logger.info({ orderId: order.id, holdId, productId: order.productId, qty: order.qty, amount: order.amount }, 'order created');
+  await Promise.all([
+    enqueueAfterCommit(deps, 'order-timeout', { orderId: order.id }, deps.settings.orderPaymentTimeoutSeconds * 1000),
+    redriveOrderPaymentEvents(deps, order.id),
+  ]);
+  return order;
+}

@@ -1,0 +1,89 @@
+import { runTransaction, type Tx } from '@flash-sale/db';
+import type { CheckoutDeps } from '../deps.ts';
+import { lockOrder, lockPaymentEvent, type LockedOrder, type LockedPaymentEvent } from '../lock-order.ts';
+import { cancelPendingOrder } from '../orders/cancel-order.ts';
+import type { ProductSnapshot } from '../products/product-snapshot.ts';
+
+export type PaymentEventOutcome = 'applied' | 'ignored_duplicate_state' | 'conflict' | 'orphaned';
+
+/** The order of a payment event does not exist yet: try again later (the event is kept). */
+export class PaymentEventDeferredError extends Error {
+  override name = 'PaymentEventDeferredError';
+  constructor(readonly paymentEventId: number, readonly orderId: number) {
+    super(`Order ${orderId} of payment event ${paymentEventId} does not exist yet; the event waits for it.`);
+  }
+}
+
+export type ApplyPaymentEventResult =
+  | (Recorded & { orderId: number })
+  | { outcome: 'already_processed' | 'not_found' };
+
+type Recorded = {
+  outcome: PaymentEventOutcome;
+  detail: string | null;
+  /** The final state the order reached through this event, when it was applied. */
+  finalized?: { status: 'paid' | 'cancelled'; reason: 'payment_failed' | null };
+  snapshot?: ProductSnapshot;
+};
+
+/**
+ * Applies a stored payment result to its order, once: the event's row lock and its recorded
+ * outcome make a repeated or concurrent run a no-op. Every event ends in exactly one outcome:
+ * applied, ignored_duplicate_state (the order is already in that final state), conflict (the
+ * result contradicts a final state, e.g. success after a cancellation) or orphaned (its order
+ * never appeared within WEBHOOK_ORPHAN_AFTER_SECONDS). Until then, a missing order defers it.
+ */
+export async function applyPaymentEvent(
+  deps: Pick<CheckoutDeps, 'db' | 'clock' | 'productCache' | 'logger' | 'settings' | 'metrics'>,
+  paymentEventId: number,
+): Promise<ApplyPaymentEventResult> {
+  const result = await runTransaction(deps.db, async (tx): Promise<ApplyPaymentEventResult | { deferred: number }> => {
+    const event = await lockPaymentEvent(tx, paymentEventId);
+    if (!event) return { outcome: 'not_found' };
+    if (event.outcome !== null) return { outcome: 'already_processed' };
+    const now = deps.clock.now();
+
+    // A plain read first: a locking read of a missing row would take a gap lock that blocks
+    // every order insert until this transaction ends.
+    const exists = await tx.order.findUnique({ where: { id: event.orderId }, select: { id: true } });
+    const order = exists ? await lockOrder(tx, event.orderId) : undefined;
+    let recorded: Recorded;
+    if (order) {
+      recorded = await settle(tx, event, order);
+    } else if (now.getTime() - event.receivedAt.getTime() >= deps.settings.webhookOrphanAfterSeconds * 1000) {
+      recorded = { outcome: 'orphaned', detail: `order ${event.orderId} never appeared` };
+    } else {
+      return { deferred: event.orderId };
+    }
+    await tx.$executeRaw`
+      UPDATE payment_events SET outcome = ${recorded.outcome}, outcome_detail = ${recorded.detail}, processed_at = ${now}
+      WHERE id = ${event.id}`;
+    return { ...recorded, orderId: event.orderId };
+  });
+
+  if ('deferred' in result) throw new PaymentEventDeferredError(paymentEventId, result.deferred);
+  if ('orderId' in result) {
+    if (result.snapshot) await deps.productCache.writeThrough(result.snapshot);
+    deps.metrics.paymentEvent(result.outcome);
+    if (result.finalized) deps.metrics.orderFinalized(result.finalized.status, result.finalized.reason);
+    const line = { paymentEventId, orderId: result.orderId, outcome: result.outcome, detail: result.detail };
+    if (result.outcome === 'conflict' || result.outcome === 'orphaned') deps.logger.warn(line, `payment event ${result.outcome}`);
+    else deps.logger.info(line, `payment event ${result.outcome}`);
+  }
+  return result;
+}
+
+async function settle(tx: Tx, event: LockedPaymentEvent, order: LockedOrder): Promise<Recorded> {
+  if (order.status === 'pending') {
+    if (event.result === 'success') {
+      await tx.$executeRaw`UPDATE orders SET status = 'paid', updated_at = NOW(3) WHERE id = ${order.id} AND status = 'pending'`;
+      return { outcome: 'applied', detail: 'order paid', finalized: { status: 'paid', reason: null } };
+    }
+    const snapshot = await cancelPendingOrder(tx, order, 'payment_failed');
+    return { outcome: 'applied', detail: 'order cancelled (payment_failed)', finalized: { status: 'cancelled', reason: 'payment_failed' }, snapshot };
+  }
+  const finalState = order.status === 'cancelled' ? `cancelled (${order.cancelReason})` : 'paid';
+  const agrees = (order.status === 'paid') === (event.result === 'success');
+  if (agrees) return { outcome: 'ignored_duplicate_state', detail: `order already ${finalState}` };
+  return { outcome: 'conflict', detail: `payment ${event.result} for an order already ${finalState}` };
+}

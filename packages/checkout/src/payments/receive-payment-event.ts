@@ -1,0 +1,71 @@
+import { IdempotencyKeyReusedError } from '@flash-sale/errors';
+import { isUniqueViolation } from '@flash-sale/db';
+import { enqueueAfterCommit } from '../after-commit.ts';
+import type { CheckoutDeps } from '../deps.ts';
+import { canonicalJson, sha256Hex } from '../idempotency/request-hash.ts';
+
+export type PaymentResult = 'success' | 'failure';
+
+export interface PaymentEventInput {
+  idempotencyKey: string;
+  orderId: number;
+  result: PaymentResult;
+  /** The body exactly as received, kept for ops and audits. */
+  rawBody: string;
+}
+
+export interface ReceivedPaymentEvent {
+  eventId: number;
+  duplicate: boolean;
+}
+
+/** What makes two deliveries "the same body": the order and the result (the key is the key). */
+export function paymentEventHash(input: { orderId: number; result: PaymentResult }): string {
+  return sha256Hex(canonicalJson({ order_id: input.orderId, status: input.result }));
+}
+
+/**
+ * Stores a verified webhook durably in MySQL before anyone answers the provider, then hands it to
+ * the worker. A known key with the same body is a duplicate and changes nothing; with another
+ * body it is refused (422).
+ */
+export async function receivePaymentEvent(
+  deps: Pick<CheckoutDeps, 'db' | 'jobs' | 'logger' | 'seenPaymentEvents' | 'metrics'>,
+  input: PaymentEventInput,
+): Promise<ReceivedPaymentEvent> {
+  const bodyHash = paymentEventHash(input);
+  const seen = await deps.seenPaymentEvents.recall(input.idempotencyKey).catch((error: unknown) => {
+    deps.logger.warn({ err: error }, 'payment event duplicate check skipped Redis; using MySQL');
+    return undefined;
+  });
+  if (seen) return duplicateOrRefuse(deps, seen, bodyHash);
+
+  let eventId: number;
+  try {
+    const event = await deps.db.paymentEvent.create({
+      data: { idempotencyKey: input.idempotencyKey, orderId: input.orderId, result: input.result, bodyHash, payload: input.rawBody },
+      select: { id: true },
+    });
+    eventId = event.id;
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    const existing = await deps.db.paymentEvent.findUniqueOrThrow({
+      where: { idempotencyKey: input.idempotencyKey },
+      select: { id: true, bodyHash: true },
+    });
+    await deps.seenPaymentEvents.remember(input.idempotencyKey, { eventId: existing.id, bodyHash: existing.bodyHash });
+    return duplicateOrRefuse(deps, { eventId: existing.id, bodyHash: existing.bodyHash }, bodyHash);
+  }
+
+  deps.metrics.paymentEvent('received');
+  deps.logger.info({ paymentEventId: eventId, orderId: input.orderId, result: input.result }, 'payment event received');
+  await deps.seenPaymentEvents.remember(input.idempotencyKey, { eventId, bodyHash });
+  await enqueueAfterCommit(deps, 'payment-webhook', { paymentEventId: eventId }, 0);
+  return { eventId, duplicate: false };
+}
+
+function duplicateOrRefuse(deps: Pick<CheckoutDeps, 'metrics'>, seen: { eventId: number; bodyHash: string }, bodyHash: string): ReceivedPaymentEvent {
+  if (seen.bodyHash !== bodyHash) throw new IdempotencyKeyReusedError();
+  deps.metrics.paymentEvent('duplicate');
+  return { eventId: seen.eventId, duplicate: true };
+}

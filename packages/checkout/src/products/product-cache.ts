@@ -1,0 +1,50 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '@flash-sale/logger';
+import type { ProductSnapshot } from './product-snapshot.ts';
+
+// Writes a snapshot only if it is newer than the one cached, atomically: two commits that
+// write through out of order (v7 lands before v6) must leave v7 in the cache.
+const WRITE_IF_NEWER = `
+local cached = redis.call('HGET', KEYS[1], 'v')
+if cached and tonumber(cached) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1`;
+
+export interface ProductCache {
+  /** The cached snapshot, undefined on a miss. Throws when Redis is unreachable. */
+  get(productId: number): Promise<ProductSnapshot | undefined>;
+  /** Caches the snapshot unless a newer one is there. Never throws: a failure is logged. */
+  writeThrough(snapshot: ProductSnapshot): Promise<void>;
+}
+
+/** The Lua script, registered once per connection with defineCommand (sent by EVALSHA). */
+type WithWriteIfNewer = Redis & {
+  writeProductSnapshotIfNewer(key: string, version: number, json: string, ttlSeconds: number): Promise<number>;
+};
+
+export function createProductCache(redis: Redis, options: { keyPrefix: string; ttlSeconds: number; logger: Logger }): ProductCache {
+  if (!('writeProductSnapshotIfNewer' in redis)) {
+    redis.defineCommand('writeProductSnapshotIfNewer', { numberOfKeys: 1, lua: WRITE_IF_NEWER });
+  }
+  const scripted = redis as WithWriteIfNewer;
+  const keyOf = (productId: number) => `${options.keyPrefix}:product:${productId}`;
+
+  return {
+    async get(productId) {
+      const json = await redis.hget(keyOf(productId), 'd');
+      return json ? (JSON.parse(json) as ProductSnapshot) : undefined;
+    },
+
+    async writeThrough(snapshot) {
+      try {
+        await scripted.writeProductSnapshotIfNewer(keyOf(snapshot.id), snapshot.stockVersion, JSON.stringify(snapshot), options.ttlSeconds);
+      } catch (error) {
+        // The commit stands; MySQL is the truth. Drop the entry so no older snapshot outlives
+        // this change (if Redis is down, reads fall back to MySQL anyway).
+        options.logger.error({ err: error, productId: snapshot.id, stockVersion: snapshot.stockVersion }, 'product cache write-through failed');
+        await redis.del(keyOf(snapshot.id)).catch(() => undefined);
+      }
+    },
+  };
+}

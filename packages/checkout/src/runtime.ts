@@ -1,0 +1,102 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '@flash-sale/config';
+import { createDb } from '@flash-sale/db';
+import type { Logger } from '@flash-sale/logger';
+import { noopMetrics, type CheckoutMetrics } from '@flash-sale/metrics';
+import { createFailFastRedis, createJobQueues, logConnectionHealth, redisReady, withDeadline, type JobQueues } from '@flash-sale/queues';
+import { systemClock, type Clock } from './clock.ts';
+import type { CheckoutDeps } from './deps.ts';
+import { createSeenPaymentEvents } from './payments/seen-payment-events.ts';
+import { createProductCache } from './products/product-cache.ts';
+
+/** A process's connections (MySQL, Redis for the cache, Redis for enqueueing) and the domain on them. */
+export interface CheckoutRuntime {
+  deps: CheckoutDeps;
+  redis: Redis;
+  jobs: JobQueues;
+  /**
+   * Waits, at most `ms`, for MySQL and both Redis connections to answer, so the first requests
+   * after start-up do not meet connections still being opened (a cache miss, an enqueue left to
+   * the sweeper, a readiness 503). Never throws: a store that is down is logged and reported,
+   * and the process serves what it can (503s, MySQL fallbacks) until the store is back.
+   */
+  waitForStores(ms?: number): Promise<StoreStatus>;
+  /** Closes queues, then Redis, then MySQL; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+// Long enough for a busy machine to open its first connections (Prisma's first query included),
+// short enough that a process whose store is down starts and reports it instead of hanging.
+const STORE_WAIT_AT_START_MS = 5_000;
+
+export interface StoreStatus {
+  mysql: 'ok' | 'down';
+  redis: 'ok' | 'down';
+}
+
+async function answers(probe: () => Promise<unknown>, onDown: (error: unknown) => void): Promise<'ok' | 'down'> {
+  try {
+    await probe();
+    return 'ok';
+  } catch (error) {
+    onDown(error);
+    return 'down';
+  }
+}
+
+export function createCheckoutRuntime(
+  config: Config,
+  logger: Logger,
+  options: { name: string; clock?: Clock; metrics?: CheckoutMetrics },
+): CheckoutRuntime {
+  const db = createDb(config.databaseUrl);
+  // Fail-fast connections: with Redis down, a cache read falls back to MySQL and an enqueue is
+  // logged for the sweeper, both within about a second, instead of requests hanging.
+  const redis = createFailFastRedis(config.redisUrl, { connectionName: options.name });
+  const queueRedis = createFailFastRedis(config.redisUrl, { connectionName: `${options.name}-queues` });
+  logConnectionHealth(redis, logger, options.name);
+  logConnectionHealth(queueRedis, logger, `${options.name}-queues`);
+  // Connection errors are logged once above; BullMQ re-emits them per queue.
+  const jobs = createJobQueues(queueRedis, config.redisKeyPrefix, () => undefined);
+
+  let closing: Promise<void> | undefined;
+  return {
+    deps: {
+      db,
+      productCache: createProductCache(redis, { keyPrefix: config.redisKeyPrefix, ttlSeconds: config.productCacheTtlSeconds, logger }),
+      seenPaymentEvents: createSeenPaymentEvents(redis, { keyPrefix: config.redisKeyPrefix, logger }),
+      jobs,
+      clock: options.clock ?? systemClock,
+      logger,
+      metrics: options.metrics ?? noopMetrics,
+      settings: {
+        holdTtlSeconds: config.holdTtlSeconds,
+        orderPaymentTimeoutSeconds: config.orderPaymentTimeoutSeconds,
+        webhookOrphanAfterSeconds: config.webhookOrphanAfterSeconds,
+      },
+    },
+    redis,
+    jobs,
+    async waitForStores(ms = STORE_WAIT_AT_START_MS) {
+      const [mysql, redisStatus] = await Promise.all([
+        answers(
+          () => withDeadline(db.$queryRaw`SELECT 1`, ms, 'MySQL first query'),
+          (error) => logger.error({ err: error }, 'MySQL is not answering at start-up; requests that need it get 503 until it does'),
+        ),
+        answers(
+          () => Promise.all([redis, queueRedis].map((connection) => redisReady(connection, ms, 'Redis connection'))),
+          (error) => logger.warn({ err: error }, 'Redis is not answering at start-up; reads fall back to MySQL and the sweeper covers missed enqueues'),
+        ),
+      ]);
+      return { mysql, redis: redisStatus };
+    },
+    close() {
+      closing ??= (async () => {
+        await jobs.close();
+        await Promise.all([redis, queueRedis].map((connection) => connection.quit().catch(() => connection.disconnect())));
+        await db.$disconnect().catch((error: unknown) => logger.error({ err: error }, 'closing MySQL failed'));
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+// Every variable the processes read, with the contract's defaults: a fresh machine needs no .env.
+// `.env.example` lists the same variables; packages/config/test keeps the two in step.
+const PositiveInt = (defaultValue: number, description: string) =>
+  Type.Integer({ minimum: 1, default: defaultValue, description });
+
+export const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development',
+  }),
+  DATABASE_URL: Type.String({
+    pattern: '^(mysql|mariadb)://',
+    default: 'mysql://root@127.0.0.1:3306/flash_sale',
+    description: 'mysql://user:password@host:port/database[?connection_limit=N]',
+  }),
+  REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
+  REDIS_KEY_PREFIX: Type.String({
+    pattern: '^[A-Za-z0-9_.:-]{1,64}$',
+    default: 'flash-sale',
+    description: 'namespace of every cache key and queue in Redis',
+  }),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOLD_TTL_SECONDS: PositiveInt(120, 'how long a hold keeps its stock'),
+  MAX_QTY_PER_HOLD: PositiveInt(10, 'largest qty one hold may take'),
+  ORDER_PAYMENT_TIMEOUT_SECONDS: PositiveInt(900, 'a pending order is cancelled after this'),
+  WEBHOOK_ORPHAN_AFTER_SECONDS: PositiveInt(3600, 'a payment event whose order never appears is orphaned after this'),
+  PAYMENT_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  PRODUCT_CACHE_TTL_SECONDS: PositiveInt(60, 'lifetime of a product snapshot in Redis'),
+  WORKER_CONCURRENCY: PositiveInt(16, 'jobs one worker process runs at once'),
+  WORKER_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464, description: 'where a worker serves /metrics and /health/live (0: a free port)' }),
+  SWEEP_INTERVAL_SECONDS: PositiveInt(5, 'how often the sweeper looks for due holds, orders and events without a job'),
+  BODY_LIMIT_BYTES: PositiveInt(65536, 'largest request body accepted'),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+});
+
+export type Env = Static<typeof EnvSchema>;

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEVELOPMENT_WEBHOOK_SECRET, loadConfig } from '../src/index.ts';
+import { EnvSchema } from '../src/env-schema.ts';
+
+describe('loadConfig', () => {
+  it("uses the contract's defaults when nothing is set", () => {
+    const config = loadConfig({});
+    expect(config).toEqual({
+      nodeEnv: 'development',
+      databaseUrl: 'mysql://root@127.0.0.1:3306/flash_sale',
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisKeyPrefix: 'flash-sale',
+      host: '0.0.0.0',
+      port: 3000,
+      holdTtlSeconds: 120,
+      maxQtyPerHold: 10,
+      orderPaymentTimeoutSeconds: 900,
+      webhookOrphanAfterSeconds: 3600,
+      paymentWebhookSecret: DEVELOPMENT_WEBHOOK_SECRET,
+      paymentWebhookSecretIsDefault: true,
+      productCacheTtlSeconds: 60,
+      workerConcurrency: 16,
+      sweepIntervalSeconds: 5,
+      workerMetricsPort: 9464,
+      bodyLimitBytes: 65536,
+      logLevel: 'info',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('converts numbers and takes the values given', () => {
+    const config = loadConfig({ PORT: '8080', HOLD_TTL_SECONDS: '1', PAYMENT_WEBHOOK_SECRET: 'whsec_0123456789abcdef', LOG_LEVEL: 'debug' });
+    expect(config.port).toBe(8080);
+    expect(config.holdTtlSeconds).toBe(1);
+    expect(config.paymentWebhookSecret).toBe('whsec_0123456789abcdef');
+    expect(config.paymentWebhookSecretIsDefault).toBe(false);
+    expect(config.logLevel).toBe('debug');
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', PAYMENT_WEBHOOK_SECRET: '' }).port).toBe(3000);
+  });
+
+  it.each([
+    ['HOLD_TTL_SECONDS', '0'],
+    ['HOLD_TTL_SECONDS', 'abc'],
+    ['HOLD_TTL_SECONDS', '1.5'],
+    ['PORT', '70000'],
+    ['MAX_QTY_PER_HOLD', '-1'],
+    ['DATABASE_URL', 'postgres://localhost/x'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['LOG_LEVEL', 'loud'],
+    ['NODE_ENV', 'staging'],
+    ['PAYMENT_WEBHOOK_SECRET', 'short'],
+  ])('refuses %s=%s with one line naming the variable', (name, value) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(new RegExp(`^Invalid configuration: ${name}\\b`));
+    expect(message).toContain(`'${value}'`);
+    expect(message).not.toContain('\n');
+  });
+
+  it('requires PAYMENT_WEBHOOK_SECRET in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PAYMENT_WEBHOOK_SECRET is required when NODE_ENV=production/);
+    expect(loadConfig({ NODE_ENV: 'production', PAYMENT_WEBHOOK_SECRET: 'whsec_0123456789abcdef' }).nodeEnv).toBe('production');
+  });
+
+  it('.env.example lists exactly the variables the schema reads, with their defaults', () => {
+    const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
+    const listed = new Map(
+      example
+        .split('\n')
+        .filter((line) => /^[A-Z_]+=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    expect([...listed.keys()].sort()).toEqual(Object.keys(EnvSchema.properties).sort());
+    for (const [name, property] of Object.entries(EnvSchema.properties)) {
+      const fallback = (property as { default?: unknown }).default;
+      expect(listed.get(name), name).toBe(fallback === undefined ? '' : String(fallback));
+    }
+  });
+});

@@ -1,0 +1,8 @@
+export { createDb, type Db, type Tx, type DbOrTx } from './client.ts';
+export { runTransaction, type TransactionOptions } from './run-transaction.ts';
+export { isDatabaseUnavailableError, isRetryableTransactionError, isUniqueViolation, mysqlErrorCode } from './db-errors.ts';
+export { parseDatabaseUrl } from './connection-options.ts';
+export { applyMigrations, MigrationError, type MigrationReport } from './migrate/apply-migrations.ts';
+export { Prisma } from './generated/prisma/client.ts';
+export { seedDemoProducts, demoProducts } from './seed/seed-demo-products.ts';
+export { isStrayDriverInitError } from './stray-driver-errors.ts';

@@ -1,0 +1,15 @@
+// `npm run db:migrate`: applies pending migrations to DATABASE_URL (creating the database if it
+// does not exist). Exit 0 when the database is up to date, 1 when a migration is refused or fails.
+import { loadConfig } from '@flash-sale/config';
+import { createLogger } from '@flash-sale/logger';
+import { applyMigrations } from './apply-migrations.ts';
+
+const config = loadConfig();
+const logger = createLogger('migrate', config.logLevel);
+try {
+  const report = await applyMigrations({ databaseUrl: config.databaseUrl, logger });
+  logger.info({ database: report.database, applied: report.applied.length, alreadyApplied: report.alreadyApplied.length }, 'database is up to date');
+} catch (error) {
+  logger.fatal({ err: error }, error instanceof Error ? error.message : 'migration failed');
+  process.exitCode = 1;
+}

@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const defaultMigrationsDir = fileURLToPath(new URL('../../../../prisma/migrations', import.meta.url));
+
+export interface MigrationFile {
+  name: string;
+  sql: string;
+  /** Prisma's checksum: lowercase hex sha256 of the raw migration.sql bytes. */
+  checksum: string;
+  /**
+   * Checksums that also count as this file: the same text with CRLF and LF swapped, as Prisma
+   * accepts (script_matches_checksum), so a checkout with other line endings is not "modified".
+   */
+  equivalentChecksums: string[];
+}
+
+const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
+
+/** The migration directories in Prisma's layout, in the order they apply (sorted by name). */
+export function readMigrationFiles(migrationsDir: string): MigrationFile[] {
+  return readdirSync(migrationsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(migrationsDir, entry.name, 'migration.sql')))
+    .map((entry) => entry.name)
+    .sort()
+    .map((name) => {
+      const bytes = readFileSync(join(migrationsDir, name, 'migration.sql'));
+      const sql = bytes.toString('utf8');
+      const lf = sql.replace(/\r\n/g, '\n');
+      const checksum = sha256(bytes);
+      return { name, sql, checksum, equivalentChecksums: [checksum, sha256(lf), sha256(lf.replace(/\n/g, '\r\n'))] };
+    });
+}

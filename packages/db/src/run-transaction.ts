@@ -1,0 +1,41 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ServiceUnavailableError } from '@flash-sale/errors';
+import type { Db, Tx } from './client.ts';
+import { isDatabaseUnavailableError, isRetryableTransactionError } from './db-errors.ts';
+
+export interface TransactionOptions {
+  /** Attempts in all, counting the first; deadlocks and lock-wait timeouts use them up. */
+  maxAttempts?: number;
+}
+
+// Waiting for a pooled connection is how overload queues; past this the caller gets a 503.
+const MAX_WAIT_MS = 5_000;
+// A transaction that runs longer than this is rolled back; ours take milliseconds.
+const TIMEOUT_MS = 10_000;
+
+/**
+ * Runs `work` as one interactive transaction. A deadlock victim or lock-wait timeout is run again
+ * from the start (its writes were rolled back) up to `maxAttempts` times with jittered backoff,
+ * then surfaces as a 503; an unreachable MySQL surfaces as a 503 at once. Any other error,
+ * domain errors included, rolls back and propagates unchanged.
+ */
+export async function runTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+  const maxAttempts = options.maxAttempts ?? 4;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await db.$transaction(work, { maxWait: MAX_WAIT_MS, timeout: TIMEOUT_MS });
+    } catch (error) {
+      if (isRetryableTransactionError(error)) {
+        if (attempt < maxAttempts) {
+          await sleep(Math.random() * 20 * attempt);
+          continue;
+        }
+        throw new ServiceUnavailableError('Lock contention did not resolve; retry shortly.', { cause: error, retryAfterSeconds: 1 });
+      }
+      if (isDatabaseUnavailableError(error)) {
+        throw new ServiceUnavailableError('MySQL is unavailable.', { cause: error, retryAfterSeconds: 2 });
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * What the domain counts. The domain calls these; it never imports prom-client, and tests or
+ * tools that do not scrape use `noopMetrics`.
+ */
+export interface CheckoutMetrics {
+  holdCreated(qty: number): void;
+  holdRejected(reason: 'insufficient_stock' | 'product_not_found'): void;
+  /** A hold stopped holding stock: expired (by its job, the sweeper or a request) or released. */
+  holdEnded(status: 'expired' | 'released', by: 'job' | 'sweeper' | 'request', count?: number): void;
+  orderCreated(): void;
+  /** An order reached a final state. */
+  orderFinalized(status: 'paid' | 'cancelled', reason: 'payment_failed' | 'payment_timeout' | null, count?: number): void;
+  /** received and duplicate at ingestion; the recorded outcome when the worker applies it. */
+  paymentEvent(outcome: 'received' | 'duplicate' | 'applied' | 'ignored_duplicate_state' | 'conflict' | 'orphaned'): void;
+}
+
+export const noopMetrics: CheckoutMetrics = {
+  holdCreated: () => undefined,
+  holdRejected: () => undefined,
+  holdEnded: () => undefined,
+  orderCreated: () => undefined,
+  orderFinalized: () => undefined,
+  paymentEvent: () => undefined,
+};

@@ -1,0 +1,13 @@
+import { ConfigError, loadConfig, type Config } from '@flash-sale/config';
+import { createLogger } from '@flash-sale/logger';
+
+/** The config, or exit 1 with one log line naming the bad variable. */
+export function loadConfigOrExit(processName: string): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    createLogger(processName).fatal(error.message);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,112 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { queueCatalog, queueNames, type JobPayload, type QueueName } from './catalog.ts';
+import { withDeadline } from './with-deadline.ts';
+
+const COMMAND_DEADLINE_MS = 1_500;
+const CLOSE_DEADLINE_MS = 3_000;
+
+/** BullMQ's key prefix under the deployment's namespace: `<REDIS_KEY_PREFIX>:bull:<queue>:...`. */
+export function bullPrefix(keyPrefix: string): string {
+  return `${keyPrefix}:bull`;
+}
+
+export interface JobQueues {
+  /**
+   * Adds the job under its catalog jobId, so the same hold or order never has two jobs.
+   * Rejects when Redis refuses: enqueueing fails loudly, never silently.
+   */
+  enqueue<Q extends QueueName>(queue: Q, payload: JobPayload<Q>, options?: { delayMs?: number }): Promise<void>;
+  /**
+   * Makes sure the job will run: adds it if missing, retries it if it failed, re-adds it if it
+   * completed. A delayed job (waiting out a backoff) is promoted to run now only with
+   * `promoteDelayed`; a waiting or active job is left alone.
+   */
+  runSoon<Q extends QueueName>(
+    queue: Q,
+    payload: JobPayload<Q>,
+    options?: { promoteDelayed?: boolean },
+  ): Promise<'added' | 'retried' | 'promoted' | 'present'>;
+  /** Jobs in the queue by state; rejects within a deadline when Redis is down. */
+  counts(queue: QueueName): Promise<Record<string, number>>;
+  /**
+   * Of these payloads, the ones without a live job: none exists, or it already finished (failed,
+   * or completed). One pipelined round trip.
+   */
+  missing<Q extends QueueName>(queue: Q, payloads: JobPayload<Q>[]): Promise<JobPayload<Q>[]>;
+  /** Removes a job that is no longer needed (e.g. the expiry job of a released hold). */
+  remove<Q extends QueueName>(queue: Q, payload: JobPayload<Q>): Promise<void>;
+  queue(name: QueueName): Queue;
+  close(): Promise<void>;
+}
+
+export function createJobQueues(connection: Redis, keyPrefix: string, onError: (error: Error, queue: QueueName) => void): JobQueues {
+  const queues = new Map<QueueName, Queue>(
+    queueNames.map((name) => {
+      const queue = new Queue(name, { connection, prefix: bullPrefix(keyPrefix) });
+      // Without a listener BullMQ prints connection errors to stderr on every retry.
+      queue.on('error', (error) => onError(error, name));
+      return [name, queue];
+    }),
+  );
+  const queueOf = (name: QueueName): Queue => queues.get(name)!;
+  const jobIdOf = <Q extends QueueName>(name: Q, payload: JobPayload<Q>) =>
+    (queueCatalog[name].jobId as (payload: JobPayload<Q>) => string)(payload);
+
+  return {
+    async enqueue(name, payload, options = {}) {
+      const entry = queueCatalog[name];
+      const added = queueOf(name).add(entry.jobName, payload, {
+        ...entry.options,
+        jobId: jobIdOf(name, payload),
+        delay: Math.max(0, Math.ceil(options.delayMs ?? 0)),
+      });
+      await withDeadline(added, COMMAND_DEADLINE_MS, `enqueue on ${name}`);
+    },
+    async runSoon(name, payload, options = {}) {
+      const job = await withDeadline(queueOf(name).getJob(jobIdOf(name, payload)), COMMAND_DEADLINE_MS, `look up on ${name}`);
+      const state = job ? await job.getState() : 'missing';
+      if (state === 'failed') {
+        await job!.retry('failed');
+        return 'retried';
+      }
+      if (state === 'delayed' && options.promoteDelayed) {
+        // It may have started meanwhile; then it is running, which is what we want anyway.
+        await job!.promote().catch(() => undefined);
+        return 'promoted';
+      }
+      if (state === 'completed') await job!.remove();
+      if (state === 'completed' || state === 'missing' || state === 'unknown') {
+        await this.enqueue(name, payload);
+        return 'added';
+      }
+      return 'present';
+    },
+    async counts(name) {
+      const queue = queueOf(name);
+      return withDeadline(queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'), COMMAND_DEADLINE_MS, `count ${name}`);
+    },
+    async missing(name, payloads) {
+      if (payloads.length === 0) return [];
+      const queue = queueOf(name);
+      const pipeline = connection.pipeline();
+      // A job is the hash at <prefix>:<queue>:<job id>, as BullMQ lays it out; `finishedOn` is set
+      // once it completed or failed for good.
+      for (const payload of payloads) pipeline.hmget(queue.toKey(jobIdOf(name, payload)), 'timestamp', 'finishedOn');
+      const results = (await withDeadline(pipeline.exec(), COMMAND_DEADLINE_MS * 4, `look up jobs on ${name}`)) ?? [];
+      return payloads.filter((_, index) => {
+        const [created, finished] = ((results[index] as [Error | null, (string | null)[]] | undefined)?.[1] ?? []) as (string | null)[];
+        return !created || Boolean(finished);
+      });
+    },
+    async remove(name, payload) {
+      await withDeadline(queueOf(name).remove(jobIdOf(name, payload)), COMMAND_DEADLINE_MS, `remove from ${name}`);
+    },
+    queue: queueOf,
+    async close() {
+      const closed = Promise.all([...queues.values()].map((queue) => queue.close()));
+      // With Redis unreachable BullMQ's close waits for a connection; the caller then closes it.
+      await withDeadline(closed, CLOSE_DEADLINE_MS, 'closing queues').catch(() => undefined);
+    },
+  };
+}
