@@ -13,10 +13,11 @@ describe('worker graceful shutdown', () => {
     const productId = await t.createProduct({ totalStock: 5 });
     const hold = await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty: 2 } });
     const holdId = hold.body.hold_id as number;
-    const worker = await spawnWorker(envOf(t.config));
-
     // Hold the hold's row lock so its expiry job is in progress, blocked, when SIGTERM arrives.
+    // Taken before the worker starts: the job is due within a second, and a worker that is up
+    // first would finish it before the lock is in place.
     const lock = await holdRowLock(t.db, 'holds', holdId);
+    const worker = await spawnWorker(envOf(t.config));
     const job = await t.queue('hold-expiry').getJob(`hold-${holdId}`);
     await vi.waitFor(async () => expect(await job!.getState()).toBe('active'), { timeout: 10_000, interval: 25 });
 

@@ -1,3 +1,3 @@
 export { TEST_REDIS_PREFIX_ROOT, testRedisUrl, uniqueRedisPrefix, deleteRedisPrefix } from './redis.ts';
-export { spawnService, type ServiceProcess } from './spawn-service.ts';
+export { killSpawnedServices, spawnService, type ServiceProcess } from './spawn-service.ts';
 export { holdRowLock, type HeldRowLock } from './row-lock.ts';

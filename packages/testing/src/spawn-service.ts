@@ -9,6 +9,24 @@ export interface ServiceProcess {
   exited: Promise<[number | null, NodeJS.Signals | null]>;
 }
 
+// Every service process a test started that has not exited yet.
+const running = new Set<ChildProcess>();
+
+/**
+ * SIGKILLs the service processes still running, and waits for them to go: a test that failed
+ * before stopping its processes must not leave them working on the next test's data, or keep
+ * the test run from exiting.
+ */
+export async function killSpawnedServices(): Promise<void> {
+  await Promise.all(
+    [...running].filter((child) => child.exitCode === null && child.signalCode === null).map((child) => {
+      const gone = once(child, 'exit');
+      child.kill('SIGKILL');
+      return gone;
+    }),
+  );
+}
+
 /**
  * Runs a service entry point (`tsx <entry>`) as a real process and collects its pino lines.
  * Resolves once a line satisfies `ready`, or, with `ready` omitted, at once.
@@ -23,7 +41,9 @@ export async function spawnService(options: {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: Record<string, unknown>[] = [];
+  running.add(child);
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  void exited.then(() => running.delete(child));
   let buffered = '';
   const ready = new Promise<void>((resolve, reject) => {
     if (!options.ready) resolve();
