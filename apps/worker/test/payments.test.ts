@@ -276,13 +276,22 @@ describe('the sweeper re-drives payment events', () => {
       timeout: 10_000,
       interval: 50,
     });
-    await t.db.paymentEvent.update({ where: { id: event.id }, data: { receivedAt: new Date(Date.now() - 60_000) } });
-    const job = await t.queue('payment-webhook').getJob(jobId);
-    const attemptsBefore = job!.attemptsMade;
+    // Keep the worker from running the job again during the check: its 1 s backoff could end
+    // midway on a busy machine. pause() lets an attempt in progress finish (and be delayed again).
+    const paymentWorker = worker.runtime.workers.find((each) => each.name === 'payment-webhook')!;
+    await paymentWorker.pause();
+    try {
+      await t.db.paymentEvent.update({ where: { id: event.id }, data: { receivedAt: new Date(Date.now() - 60_000) } });
+      const job = await t.queue('payment-webhook').getJob(jobId);
+      expect(await job!.getState()).toBe('delayed');
+      const attemptsBefore = job!.attemptsMade;
 
-    await redriveStalePaymentEvents(t.services.deps, defaultSweepOptions);
-    expect(await job!.getState()).toBe('delayed');
-    expect((await t.queue('payment-webhook').getJob(jobId))!.attemptsMade).toBe(attemptsBefore);
-    expect(t.logs.some((line) => line.msg === 'payment event re-driven by the sweeper' && line.paymentEventId === event.id)).toBe(false);
+      await redriveStalePaymentEvents(t.services.deps, defaultSweepOptions);
+      expect(await job!.getState()).toBe('delayed');
+      expect((await t.queue('payment-webhook').getJob(jobId))!.attemptsMade).toBe(attemptsBefore);
+      expect(t.logs.some((line) => line.msg === 'payment event re-driven by the sweeper' && line.paymentEventId === event.id)).toBe(false);
+    } finally {
+      paymentWorker.resume();
+    }
   });
 });
