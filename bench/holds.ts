@@ -1,15 +1,17 @@
-// `npm run bench:holds [-- --requests 3000 --concurrency 32 --profile DIR]`: hold throughput and latency on
-// one hot product, through real HTTP on 127.0.0.1 to an api process of its own (as deployed),
-// against a throwaway database and Redis prefix. Bounded in requests and in time (60 s).
+// `npm run bench:holds [-- --requests 3000 --concurrency 32 --stock N --profile DIR]`: hold throughput and
+// latency on one hot product (with --stock below --requests: a sell-out, mostly refusals), through
+// real HTTP on 127.0.0.1 to an api process of its own (as deployed), against a throwaway database
+// and Redis prefix. Bounded in requests and in time (60 s).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { createTestDatabase } from '@flash-sale/db/testing';
 import { deleteRedisPrefix, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
 
-const { values } = parseArgs({ options: { requests: { type: 'string', default: '3000' }, concurrency: { type: 'string', default: '32' }, profile: { type: 'string' } } });
+const { values } = parseArgs({ options: { requests: { type: 'string', default: '3000' }, concurrency: { type: 'string', default: '32' }, stock: { type: 'string' }, profile: { type: 'string' } } });
 const requests = Math.min(Number(values.requests), 20_000);
 const concurrency = Math.min(Number(values.concurrency), 256);
+const stock = values.stock === undefined ? requests : Number(values.stock);
 const deadline = Date.now() + 60_000;
 
 const database = await createTestDatabase();
@@ -28,7 +30,7 @@ for (let attempt = 0; ; attempt += 1) {
   await new Promise((resolve) => setTimeout(resolve, 100));
 }
 const product = await database.db.product.create({
-  data: { code: 'BENCH', name: 'Bench', price: '1.00', totalStock: requests, availableStock: requests },
+  data: { code: 'BENCH', name: 'Bench', price: '1.00', totalStock: stock, availableStock: stock },
 });
 
 const latencies: number[] = [];
@@ -59,7 +61,7 @@ const left = (await database.db.product.findUniqueOrThrow({ where: { id: product
 process.stdout.write(
   `${latencies.length} holds, concurrency ${concurrency}: ${(latencies.length / seconds).toFixed(0)} holds/s, ` +
     `p50 ${pct(50)} ms, p99 ${pct(99)} ms, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ` +
-    `stock left ${left} (expected ${requests - (statuses.get(201) ?? 0)})\n`,
+    `stock left ${left} (expected ${stock - (statuses.get(201) ?? 0)})\n`,
 );
 api.kill('SIGTERM');
 await once(api, 'exit');

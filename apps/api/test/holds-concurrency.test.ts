@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { holdRowLock } from '@flash-sale/testing';
 import { request, startTestApp, type TestApp } from './support/test-app.ts';
 
 // Real parallel HTTP requests against one product row: the hold transaction must never sell a
@@ -90,6 +91,26 @@ describe('POST /api/holds under concurrency', () => {
     }
     const cached = JSON.parse((await t.redis.hget(`${t.config.redisKeyPrefix}:product:${productId}`, 'd')) ?? '{}');
     expect(cached.availableStock).toBe(0);
+    expect(await availableInMysql(productId)).toBe(0);
+  });
+
+  it('refuses a hold that cannot be met at once, without queueing on the product row lock', async () => {
+    const productId = await t.createProduct({ totalStock: 2 });
+    const lock = await holdRowLock(t.db, 'products', productId);
+    let waiting: Promise<Awaited<ReturnType<typeof request>>> | undefined;
+    try {
+      // A hold that fits must wait for the lock; one that cannot fit is answered while it is held.
+      waiting = request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty: 2 } });
+      let settled = false;
+      void waiting.finally(() => (settled = true));
+      const refused = await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty: 3 } });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error).toMatchObject({ code: 'insufficient_stock', details: { available_stock: 2 } });
+      expect(settled).toBe(false);
+    } finally {
+      await lock.release();
+    }
+    expect((await waiting).status).toBe(201);
     expect(await availableInMysql(productId)).toBe(0);
   });
 });

@@ -15,7 +15,8 @@ export interface CreateHoldInput {
 /**
  * Takes `qty` units away from everyone else for HOLD_TTL_SECONDS. One transaction: lock the
  * product row, check and decrement available_stock, insert the hold. Concurrent holds on the same
- * product queue on that row lock, so the check and the decrement can never interleave.
+ * product queue on that row lock, so the check and the decrement can never interleave; a request
+ * that a plain read already shows cannot succeed is refused before it queues.
  */
 export async function createHold(
   deps: CheckoutDeps,
@@ -25,17 +26,14 @@ export async function createHold(
   const now = deps.clock.now();
   const expiresAt = addSeconds(now, deps.settings.holdTtlSeconds);
 
-  const { hold, snapshot } = await runTransaction(deps.db, async (tx) => {
-    const product = await lockProduct(tx, input.productId);
-    if (!product) {
-      deps.metrics.holdRejected('product_not_found');
-      throw new ProductNotFoundError(input.productId);
-    }
-    if (product.availableStock < input.qty) {
-      deps.metrics.holdRejected('insufficient_stock');
-      throw new InsufficientStockError(product.id, product.availableStock);
-    }
+  // A plain read first: a product already missing or short of stock is refused without the row
+  // lock. It was so at a committed moment, which is all a 404 or 409 claims, and in a sell-out
+  // crowd the refusals then stop queueing behind the holds that can still succeed. Enough stock
+  // here proves nothing; the locked check below decides.
+  refuseUnlessHoldable(deps, input, await deps.db.product.findUnique({ where: { id: input.productId }, select: { availableStock: true } }));
 
+  const { hold, snapshot } = await runTransaction(deps.db, async (tx) => {
+    const product = refuseUnlessHoldable(deps, input, await lockProduct(tx, input.productId));
     const snapshot = await takeStock(tx, product, input.qty);
     const holdId = await insertHold(tx, { productId: product.id, qty: input.qty, expiresAt });
     const hold: HoldView = { id: holdId, productId: product.id, qty: input.qty, status: 'active', expiresAt, orderId: null };
@@ -55,6 +53,22 @@ export async function createHold(
     enqueueAfterCommit(deps, 'hold-expiry', { holdId: hold.id }, expiresAt.getTime() - Date.now()),
   ]);
   return hold;
+}
+
+function refuseUnlessHoldable<P extends { availableStock: number }>(
+  deps: Pick<CheckoutDeps, 'metrics'>,
+  input: CreateHoldInput,
+  product: P | null | undefined,
+): P {
+  if (!product) {
+    deps.metrics.holdRejected('product_not_found');
+    throw new ProductNotFoundError(input.productId);
+  }
+  if (product.availableStock < input.qty) {
+    deps.metrics.holdRejected('insufficient_stock');
+    throw new InsufficientStockError(input.productId, product.availableStock);
+  }
+  return product;
 }
 
 /**
