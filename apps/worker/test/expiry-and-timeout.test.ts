@@ -8,7 +8,9 @@ let t: TestApp;
 let worker: InProcessWorker;
 beforeAll(async () => {
   // A long sweep interval: these tests must see the jobs do the work, unless they say otherwise.
-  t = await startTestApp({ HOLD_TTL_SECONDS: '1', ORDER_PAYMENT_TIMEOUT_SECONDS: '1', SWEEP_INTERVAL_SECONDS: '3600' });
+  // 3 s deadlines: short, and still longer than a busy machine takes for the steps each test
+  // must finish before the deadline (creating the holds and orders, the first reads).
+  t = await startTestApp({ HOLD_TTL_SECONDS: '3', ORDER_PAYMENT_TIMEOUT_SECONDS: '3', SWEEP_INTERVAL_SECONDS: '3600' });
   worker = await startWorker(t.config);
 });
 afterAll(async () => {

@@ -22,7 +22,8 @@ export async function holdRowLock(db: Db, table: 'products' | 'holds' | 'orders'
       locked();
       await released;
     },
-    { timeout: 20_000 },
+    // Longer than any test: the test releases it, not this timeout.
+    { timeout: 120_000 },
   );
   await Promise.race([isLocked, transaction]);
   return {
