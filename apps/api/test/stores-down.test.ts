@@ -33,6 +33,8 @@ describe('MySQL unreachable', () => {
     expect((await request(t.url, 'GET', '/health/live')).status).toBe(200);
 
     expect(t.logs.some((line) => line.level === 'error' && line.msg === 'MySQL is unavailable.')).toBe(true);
+    // Said once, when the first refusal opened the circuit; later calls failed fast without a line each.
+    expect(t.logs.filter((line) => String(line.msg).startsWith('MySQL refuses connections'))).toHaveLength(1);
   });
 });
 

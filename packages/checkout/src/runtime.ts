@@ -49,7 +49,12 @@ export function createCheckoutRuntime(
   logger: Logger,
   options: { name: string; clock?: Clock; metrics?: CheckoutMetrics },
 ): CheckoutRuntime {
-  const db = createDb(config.databaseUrl);
+  const db = createDb(config.databaseUrl, {
+    onAvailabilityChange: (change) =>
+      change.available
+        ? logger.info('MySQL accepts connections again')
+        : logger.error({ err: change.error }, 'MySQL refuses connections; requests that need it get 503 at once, one per second probes'),
+  });
   // Fail-fast connections: with Redis down, a cache read falls back to MySQL and an enqueue is
   // logged for the sweeper, both within about a second, instead of requests hanging.
   const redis = createFailFastRedis(config.redisUrl, { connectionName: options.name });

@@ -1,6 +1,7 @@
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { parseDatabaseUrl, toPoolConfig } from './connection-options.ts';
+import { failFastWhenUnreachable, type AvailabilityListener } from './fail-fast-adapter.ts';
 
 export type Db = PrismaClient;
 /** The client handed to an interactive transaction's callback. */
@@ -8,7 +9,12 @@ export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 /** Either: for reads that may run inside or outside a transaction. */
 export type DbOrTx = Db | Tx;
 
-export function createDb(databaseUrl: string): Db {
-  const adapter = new PrismaMariaDb(toPoolConfig(parseDatabaseUrl(databaseUrl)), { useTextProtocol: true });
-  return new PrismaClient({ adapter });
+/**
+ * A Prisma client on a mariadb pool. While MySQL refuses connections, calls fail at once (one
+ * per second still tries) instead of each waiting out the pool's acquire timeout;
+ * `onAvailabilityChange` hears when that starts and ends.
+ */
+export function createDb(databaseUrl: string, options: { onAvailabilityChange?: AvailabilityListener } = {}): Db {
+  const pool = new PrismaMariaDb(toPoolConfig(parseDatabaseUrl(databaseUrl)), { useTextProtocol: true });
+  return new PrismaClient({ adapter: failFastWhenUnreachable(pool, options.onAvailabilityChange ?? (() => undefined)) });
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations, MigrationError } from '../src/index.ts';
+import { rejectionOf } from '@flash-sale/testing';
 import { dropDatabases, TEST_DATABASE_PREFIX, testDatabaseUrl, uniqueName, withServerConnection } from '../src/testing/index.ts';
 
 const repoMigrationsDir = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
@@ -79,15 +80,6 @@ async function tablesOf(database: string): Promise<string[]> {
     ),
   );
   return rows.map((row) => row.name);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the promise to reject, but it resolved');
 }
 
 describe('applyMigrations', () => {
@@ -182,7 +174,7 @@ describe('applyMigrations', () => {
     // A new migration next to the edit must not slip through either.
     addMigration(dir, '99990101000000_add_note', 'ALTER TABLE `products` ADD COLUMN `note` VARCHAR(32) NULL;\n');
 
-    const error = await rejection(applyMigrations({ databaseUrl: url, migrationsDir: dir }));
+    const error = await rejectionOf(applyMigrations({ databaseUrl: url, migrationsDir: dir }));
     expect(error).toBeInstanceOf(MigrationError);
     expect(error.message).toContain(INIT);
     expect(error.message).toMatch(/was modified after it was applied/);
@@ -246,7 +238,7 @@ describe('applyMigrations', () => {
 
     const broken = '99990101000000_broken';
     addMigration(dir, broken, 'CREATE TABLE `half_done` (`id` INTEGER NOT NULL);\nALTER TABLE `no_such_table` ADD COLUMN `x` INTEGER NULL;\n');
-    const error = await rejection(applyMigrations({ databaseUrl: url, migrationsDir: dir }));
+    const error = await rejectionOf(applyMigrations({ databaseUrl: url, migrationsDir: dir }));
     expect(error).toBeInstanceOf(MigrationError);
     expect(error.message).toContain(broken);
     expect(error.message).toMatch(/no_such_table/);
@@ -260,7 +252,7 @@ describe('applyMigrations', () => {
 
     // Blocked: neither the failed one nor a newer one runs while the failure is unresolved.
     addMigration(dir, '99990102000000_after', 'CREATE TABLE `after_broken` (`id` INTEGER NOT NULL);\n');
-    const blocked = await rejection(applyMigrations({ databaseUrl: url, migrationsDir: dir }));
+    const blocked = await rejectionOf(applyMigrations({ databaseUrl: url, migrationsDir: dir }));
     expect(blocked).toBeInstanceOf(MigrationError);
     expect(blocked.message).toContain(broken);
     expect(blocked.message).toMatch(/failed earlier and is not resolved/);

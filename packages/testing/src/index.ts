@@ -1,3 +1,5 @@
 export { TEST_REDIS_PREFIX_ROOT, testRedisUrl, uniqueRedisPrefix, deleteRedisPrefix } from './redis.ts';
 export { killSpawnedServices, spawnService, type ServiceProcess } from './spawn-service.ts';
 export { holdRowLock, type HeldRowLock } from './row-lock.ts';
+export { CuttableProxy } from './cuttable-proxy.ts';
+export { rejectionOf } from './rejection.ts';

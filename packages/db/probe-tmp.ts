@@ -1,0 +1,11 @@
+import { createDb, isDatabaseUnavailableError, runTransaction } from './src/index.ts';
+const down = createDb('mysql://root@127.0.0.1:9/x', { onAvailabilityChange: (c) => console.log('CHANGE', c.available) });
+const show = async (label: string, f: () => Promise<unknown>) => { const t = Date.now(); try { await f(); console.log(label, 'ok', Date.now() - t); } catch (e) { const x = e as any; console.log(label, Date.now() - t, x.name, x.code, isDatabaseUnavailableError(e), String(x.message).split('\n').filter(Boolean).slice(-1)[0]?.slice(0, 150)); } };
+await show('q1', () => down.$queryRaw`SELECT 1`);
+await show('q2', () => down.$queryRaw`SELECT 1`);
+await show('find', () => down.product.findUnique({ where: { id: 1 } }));
+await show('tx', () => runTransaction(down, async (tx) => tx.$queryRaw`SELECT 1`));
+await new Promise((r) => setTimeout(r, 1100));
+await show('probe', () => down.$queryRaw`SELECT 1`);
+await show('after-probe', () => down.$queryRaw`SELECT 1`);
+await down.$disconnect();

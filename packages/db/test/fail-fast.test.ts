@@ -1,0 +1,95 @@
+import { DriverAdapterError } from '@prisma/driver-adapter-utils';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CuttableProxy, holdRowLock, rejectionOf } from '@flash-sale/testing';
+import { createDb, isConnectFailure, isDatabaseUnavailableError, parseDatabaseUrl, runTransaction, type Db } from '../src/index.ts';
+import { createTestDatabase, serverUrl } from '../src/testing/index.ts';
+
+// While MySQL refuses connections, calls fail at once instead of each waiting out the pool's
+// acquire timeout (5 s); one call per second probes, and the first that gets through closes
+// the circuit. A pool that is merely busy must not open it.
+
+const FAILING_FAST = /refused connections for \d+ s; failing fast/;
+const clients: Db[] = [];
+const proxies: CuttableProxy[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((db) => db.$disconnect()));
+  await Promise.all(proxies.splice(0).map((proxy) => proxy.down()));
+});
+
+function open(url: string): { db: Db; changes: boolean[] } {
+  const changes: boolean[] = [];
+  const db = createDb(url, { onAvailabilityChange: (change) => changes.push(change.available) });
+  clients.push(db);
+  return { db, changes };
+}
+
+describe('a MySQL that refuses connections', () => {
+  it('fails fast after the first refusal, and recovers by itself once MySQL accepts again', async () => {
+    // A port that accepts nothing for now, and MySQL behind it later.
+    const proxy = new CuttableProxy(parseDatabaseUrl(serverUrl()));
+    proxies.push(proxy);
+    await proxy.up();
+    await proxy.down();
+    const url = new URL(serverUrl());
+    url.port = String(proxy.port);
+    url.pathname = '/mysql';
+    const { db, changes } = open(url.toString());
+
+    // The first call finds out the slow way, and opens the circuit.
+    const first = await rejectionOf(db.$queryRaw`SELECT 1`);
+    expect(isDatabaseUnavailableError(first)).toBe(true);
+    expect(first.message).not.toMatch(FAILING_FAST);
+    expect(changes).toEqual([false]);
+
+    // The next ones do not try: reads, and transactions (which surface as a 503).
+    const read = await rejectionOf(db.$queryRaw`SELECT 1`);
+    expect(isDatabaseUnavailableError(read)).toBe(true);
+    expect(read.message).toMatch(FAILING_FAST);
+    const transaction = await rejectionOf(runTransaction(db, (tx) => tx.$queryRaw`SELECT 1`));
+    expect(transaction).toMatchObject({ code: 'service_unavailable', status: 503 });
+
+    await proxy.up();
+    await vi.waitFor(async () => expect(await db.$queryRaw`SELECT 1 AS one`).toEqual([{ one: 1 }]), { timeout: 20_000, interval: 100 });
+    expect(changes).toEqual([false, true]);
+    expect(await runTransaction(db, (tx) => tx.$queryRaw`SELECT 2 AS two`)).toEqual([{ two: 2 }]);
+  });
+});
+
+describe('a MySQL whose pool is exhausted', () => {
+  it('times the waiting call out, but does not fail the next ones fast', async () => {
+    const database = await createTestDatabase();
+    try {
+      const url = new URL(database.url);
+      url.searchParams.set('connection_limit', '1');
+      const { db, changes } = open(url.toString());
+      // The pool's only connection is taken by a transaction until released.
+      const lock = await holdRowLock(db, 'products', 1);
+      const waited = await rejectionOf(db.$queryRaw`SELECT 1`);
+      expect(waited.message).toContain('pool timeout');
+      expect(waited.message).not.toMatch(FAILING_FAST);
+      await lock.release();
+
+      expect(await db.$queryRaw`SELECT 1 AS one`).toEqual([{ one: 1 }]);
+      expect(changes).toEqual([]);
+    } finally {
+      await database.drop();
+    }
+  });
+});
+
+describe('isConnectFailure', () => {
+  const driverError = (code: number, cause?: string) => new DriverAdapterError({ kind: 'mysql', code, message: 'm', state: 'HY000', cause });
+
+  it('is a refused or timed-out connect, or a pool timeout caused by one', () => {
+    expect(isConnectFailure(driverError(2003))).toBe(true);
+    expect(isConnectFailure(driverError(45028, 'connect ECONNREFUSED 127.0.0.1:9'))).toBe(true);
+    expect(isConnectFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe(true);
+  });
+
+  it('is not a busy pool, a dropped connection or an error from the server', () => {
+    expect(isConnectFailure(driverError(45028))).toBe(false);
+    expect(isConnectFailure(driverError(45009))).toBe(false);
+    expect(isConnectFailure(driverError(1205))).toBe(false);
+    expect(isConnectFailure(new DriverAdapterError({ kind: 'UniqueConstraintViolation', constraint: { index: 'x' } }))).toBe(false);
+  });
+});
