@@ -47,12 +47,15 @@ describe('api graceful shutdown', () => {
     // Hold the product's row lock so the hold request is inside its transaction at SIGTERM.
     const lock = await holdRowLock(t.db, 'products', productId);
     const inFlight = request(url, 'POST', '/api/holds', { body: { product_id: productId, qty: 1 } });
-    await vi.waitFor(() => expect(api.lines.some((line) => line.msg === 'incoming request')).toBe(true), { timeout: 5_000, interval: 20 });
-
-    api.child.kill('SIGTERM');
-    await vi.waitFor(() => expect(api.lines.some((line) => line.msg === 'shutting down')).toBe(true), { timeout: 5_000, interval: 20 });
-    expect(api.child.exitCode).toBeNull();
-    await lock.release();
+    try {
+      await vi.waitFor(() => expect(api.lines.some((line) => line.msg === 'incoming request')).toBe(true), { timeout: 5_000, interval: 20 });
+      api.child.kill('SIGTERM');
+      await vi.waitFor(() => expect(api.lines.some((line) => line.msg === 'shutting down')).toBe(true), { timeout: 5_000, interval: 20 });
+      expect(api.child.exitCode).toBeNull();
+    } finally {
+      // Released on failure too: the lock's transaction would otherwise block dropping the database.
+      await lock.release();
+    }
 
     expect((await inFlight).status).toBe(201);
     expect((await api.exited)[0]).toBe(0);

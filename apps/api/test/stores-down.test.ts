@@ -23,9 +23,14 @@ describe('MySQL unreachable', () => {
     expect(hold.body.error.code).toBe('service_unavailable');
     expect(Number(hold.headers.get('retry-after'))).toBeGreaterThan(0);
 
+    // Answered by the open circuit, without trying MySQL: still the contract's 503 with Retry-After.
     const read = await request(t.url, 'GET', '/api/products/1');
     expect(read.status).toBe(503);
     expect(read.body.error.code).toBe('service_unavailable');
+    expect(Number(read.headers.get('retry-after'))).toBeGreaterThan(0);
+    const another = await request(t.url, 'POST', '/api/holds', { body: { product_id: 1, qty: 1 } });
+    expect(another.status).toBe(503);
+    expect(Number(another.headers.get('retry-after'))).toBeGreaterThan(0);
 
     const ready = await request(t.url, 'GET', '/health/ready');
     expect(ready.status).toBe(503);

@@ -17,14 +17,20 @@ describe('worker graceful shutdown', () => {
     // Taken before the worker starts: the job is due within a second, and a worker that is up
     // first would finish it before the lock is in place.
     const lock = await holdRowLock(t.db, 'holds', holdId);
-    const worker = await spawnWorker(envOf(t.config));
+    const worker = await spawnWorker(envOf(t.config)).catch(async (error: unknown) => {
+      await lock.release();
+      throw error;
+    });
     const job = await t.queue('hold-expiry').getJob(`hold-${holdId}`);
-    await vi.waitFor(async () => expect(await job!.getState()).toBe('active'), { timeout: 10_000, interval: 25 });
-
-    worker.child.kill('SIGTERM');
-    await vi.waitFor(() => expect(worker.lines.some((line) => line.msg === 'shutting down')).toBe(true), { timeout: 5_000, interval: 25 });
-    expect(worker.child.exitCode).toBeNull();
-    await lock.release();
+    try {
+      await vi.waitFor(async () => expect(await job!.getState()).toBe('active'), { timeout: 10_000, interval: 25 });
+      worker.child.kill('SIGTERM');
+      await vi.waitFor(() => expect(worker.lines.some((line) => line.msg === 'shutting down')).toBe(true), { timeout: 5_000, interval: 25 });
+      expect(worker.child.exitCode).toBeNull();
+    } finally {
+      // Released on failure too: the lock's transaction would otherwise block dropping the database.
+      await lock.release();
+    }
 
     expect((await worker.exited)[0]).toBe(0);
     expect((await t.db.hold.findUniqueOrThrow({ where: { id: holdId } })).status).toBe('expired');
