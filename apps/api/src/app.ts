@@ -5,6 +5,7 @@ import { ServiceUnavailableError } from '@flash-sale/errors';
 import type { Logger } from '@flash-sale/logger';
 import type { ApiServices } from './api-services.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
+import { answerFrameworkError, answerUnknownExpectations, clientErrorHandlerFor } from './plugins/http-layer-errors.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { requestMetricsPlugin } from './plugins/request-metrics.ts';
 import { requestIdOf } from './plugins/request-id.ts';
@@ -41,7 +42,11 @@ export async function buildApp({ config, logger, services }: AppOptions): Promis
     genReqId: requestIdOf,
     // Our own onRequest hook answers during shutdown, in the contract's envelope.
     return503OnClosing: false,
+    // What Fastify's router and Node's parser answer themselves, in the envelope too.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: clientErrorHandlerFor(logger as FastifyBaseLogger),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  answerUnknownExpectations(app.server, logger as FastifyBaseLogger);
 
   app.setValidatorCompiler(strictValidatorCompiler);
   // JSON is the only body we accept; anything else is a 415.

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sweeperJob } from '@flash-sale/queues';
 import { startTestApp, type TestApp } from '../../api/test/support/test-app.ts';
 import { finishJobs } from './support/finished-jobs.ts';
 import { expectExitCode, runCli } from './support/run-cli.ts';
@@ -72,16 +71,17 @@ describe.concurrent('promote and remove', () => {
     expect(await queue.getJob('hold-42')).toBeUndefined();
   });
 
-  it("remove of the sweeper scheduler's next run is a finding (exit 1), and the job stays", async () => {
-    const queue = t.queue(sweeperJob.queue);
-    // As the workers register it on start; the test runs no worker, so its first run stays put.
-    await queue.upsertJobScheduler(sweeperJob.schedulerId, { every: 3_600_000 }, { name: sweeperJob.jobName, data: {} });
-    const [next] = (await queue.getJobs(['delayed', 'waiting'])).filter((job) => job.id?.startsWith(`repeat:${sweeperJob.schedulerId}:`));
+  it("remove of a job scheduler's next run is a finding (exit 1), and the job stays", async () => {
+    const queue = t.queue('hold-expiry');
+    // A scheduler as an operator (or an older version's sweeper) may have left; no worker runs,
+    // so its first run stays put.
+    await queue.upsertJobScheduler('nightly', { every: 3_600_000 }, { name: 'nightly', data: {} });
+    const [next] = (await queue.getJobs(['delayed', 'waiting'])).filter((job) => job.id?.startsWith('repeat:nightly:'));
     expect(next).toBeDefined();
 
-    const result = await runCli(t.config, ['remove', sweeperJob.queue, next!.id!, '--yes']);
+    const result = await runCli(t.config, ['remove', 'hold-expiry', next!.id!, '--yes']);
     expectExitCode(result, 1);
-    expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining('the sweeper scheduler')]);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining("the job scheduler 'nightly'")]);
     expect(result.stderr).toContain('it was not removed');
     expect(await queue.getJob(next!.id!)).toBeDefined();
   });

@@ -3,12 +3,14 @@ import { createCheckoutRuntime, type CheckoutRuntime, type Clock } from '@flash-
 import type { Config } from '@flash-sale/config';
 import type { Logger } from '@flash-sale/logger';
 import { createProcessMetrics, type ProcessMetrics } from '@flash-sale/metrics';
-import { bullPrefix, createWorkerRedis, logConnectionHealth, sweeperJob, type QueueName } from '@flash-sale/queues';
+import { bullPrefix, createWorkerRedis, legacySweeperSchedulerId, logConnectionHealth, type QueueName } from '@flash-sale/queues';
+import type { Redis } from 'ioredis';
 import { backoffStrategy } from './backoff.ts';
 import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
 import { holdExpiryProcessor } from './processors/hold-expiry.processor.ts';
 import { orderTimeoutProcessor } from './processors/order-timeout.processor.ts';
 import { paymentWebhookProcessor } from './processors/payment-webhook.processor.ts';
+import { startSweeperLoop, type SweeperLoop } from './sweeper-loop.ts';
 
 export interface WorkerRuntime {
   checkout: CheckoutRuntime;
@@ -37,9 +39,13 @@ export async function startWorkerRuntime(config: Config, logger: Logger, options
     'payment-webhook': paymentWebhookProcessor(deps),
   };
 
+  // BullMQ does not close a connection it was handed; these are ours to quit after close().
+  const connections: Redis[] = [];
   const workers = Object.entries(processors).map(([queue, processor]) => {
+    const connection = createWorkerRedis(config.redisUrl, { connectionName: `worker-${queue}` });
+    connections.push(connection);
     const worker = new Worker(queue, processor, {
-      connection: createWorkerRedis(config.redisUrl, { connectionName: `worker-${queue}` }),
+      connection,
       prefix: bullPrefix(config.redisKeyPrefix),
       concurrency: config.workerConcurrency,
       lockDuration: LOCK_DURATION_MS,
@@ -59,15 +65,15 @@ export async function startWorkerRuntime(config: Config, logger: Logger, options
   });
 
   await checkout.waitForStores();
-  // One sweep job per interval, whichever replica takes it; every replica upserts the same
-  // scheduler, so starting more replicas changes nothing.
-  await checkout.jobs.queue(sweeperJob.queue).upsertJobScheduler(
-    sweeperJob.schedulerId,
-    { every: config.sweepIntervalSeconds * 1000 },
-    { name: sweeperJob.jobName, data: {}, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
-  );
+  // Versions before the sweeper left BullMQ ran it as a job scheduler on hold-expiry: remove it,
+  // so its jobs do not land on a processor that no longer knows them. Best effort.
+  await checkout.jobs
+    .queue('hold-expiry')
+    .removeJobScheduler(legacySweeperSchedulerId)
+    .catch((error: unknown) => logger.warn({ err: error }, 'could not remove the legacy sweeper scheduler'));
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   const metricsServer = await startMetricsServer(metrics, config.workerMetricsPort);
+  const sweeper: SweeperLoop = startSweeperLoop(deps, { intervalMs: config.sweepIntervalSeconds * 1000, logger });
   logger.info({ queues: Object.keys(processors), concurrency: config.workerConcurrency, metricsPort: metricsServer.port }, 'worker ready');
 
   let closing: Promise<void> | undefined;
@@ -79,7 +85,8 @@ export async function startWorkerRuntime(config: Config, logger: Logger, options
     metricsServer,
     close() {
       closing ??= (async () => {
-        await Promise.all(workers.map((worker) => worker.close()));
+        await Promise.all([sweeper.stop(), ...workers.map((worker) => worker.close())]);
+        await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
         await metricsServer.close();
         await started.close();
       })();

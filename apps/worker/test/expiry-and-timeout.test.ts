@@ -35,7 +35,7 @@ describe('hold expiry through the delayed job', () => {
       expect(order.status).toBe(409);
       expect(order.body.error.code).toBe('hold_expired');
     }
-    expect(worker.logs.filter((line) => line.msg === 'hold expired' && !line.by)).toHaveLength(3);
+    expect(worker.logs.filter((line) => line.msg === 'hold expired' && line.by === 'job')).toHaveLength(3);
     expect(await available(productId)).toBe(10);
 
     // The worker's own /metrics counts them, and it answers liveness there too.

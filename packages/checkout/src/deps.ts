@@ -3,6 +3,7 @@ import type { Logger } from '@flash-sale/logger';
 import type { CheckoutMetrics } from '@flash-sale/metrics';
 import type { JobQueues } from '@flash-sale/queues';
 import type { Clock } from './clock.ts';
+import type { AbandonedClaims } from './idempotency/abandoned-claims.ts';
 import type { SeenPaymentEvents } from './payments/seen-payment-events.ts';
 import type { ProductCache } from './products/product-cache.ts';
 
@@ -18,6 +19,7 @@ export interface CheckoutDeps {
   productCache: ProductCache;
   jobs: Pick<JobQueues, 'enqueue' | 'remove' | 'runSoon'>;
   seenPaymentEvents: SeenPaymentEvents;
+  abandonedClaims: AbandonedClaims;
   clock: Clock;
   logger: Logger;
   metrics: CheckoutMetrics;

@@ -17,6 +17,15 @@ import { Prisma, type Tx } from '@flash-sale/db';
 // backs it); two transactions each holding that S lock then deadlock upgrading to X. So stock is
 // returned first and the hold or order row is updated after, as stock.ts's callers do.
 //
+// Index entries: a `SELECT ... FOR UPDATE` that scans a secondary index locks the entries it
+// scans, not only the rows. The sweeper used to find due holds with a locking scan of the
+// (status, expires_at) index; an expiry job holding the product then waited on that index entry
+// in its `UPDATE holds SET status`, while the sweeper waited on the product: a cycle that the
+// ranks above did not show. So due rows are now found with a plain read, and locked by primary
+// key only (lockHoldsById, lockOrdersById): a rank is then one lock per row, whoever takes it.
+// The one locking scan of a secondary index left is the payment timeout's read of an order's
+// payment events (rank 1, taken before anything else).
+//
 // These functions are the only places that issue `SELECT ... FOR UPDATE`; each records the rank
 // it took in this transaction and refuses to go backwards, so a violation fails loudly in tests
 // instead of deadlocking under load.
@@ -115,21 +124,46 @@ export async function lockPaymentEvent(tx: Tx, eventId: number): Promise<LockedP
 }
 
 /**
- * Due rows for the sweeper: locked, oldest first, skipping rows another transaction holds (a job
- * handling that very row). Only the table named here can be swept.
+ * Holds by id, in id order, for the bulk paths (the expiry job and the sweeper). Point locks on
+ * the primary key only: no secondary index entry and no gap is locked, so the index entries that
+ * a later `UPDATE holds SET status` rewrites are not held by anyone else (see "index entries"
+ * above). With `skipLocked`, a hold another transaction holds (its own job, a release, an order
+ * being made from it) is left to that transaction.
  */
-export async function lockDueHolds(tx: Tx, now: Date, limit: number): Promise<{ id: number; productId: number; qty: number }[]> {
+export async function lockHoldsById(tx: Tx, holdIds: number[], options: { skipLocked: boolean }): Promise<LockedHold[]> {
   claimRank(tx, 'hold');
-  return tx.$queryRaw`
-    SELECT id, product_id AS productId, qty FROM holds
-    WHERE status = 'active' AND expires_at <= ${now}
-    ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+  if (holdIds.length === 0) return [];
+  const ids = Prisma.join([...holdIds].sort((a, b) => a - b));
+  return tx.$queryRaw<LockedHold[]>`
+    SELECT id, product_id AS productId, qty, status, expires_at AS expiresAt
+    FROM holds WHERE id IN (${ids}) ORDER BY id FOR UPDATE ${options.skipLocked ? Prisma.sql`SKIP LOCKED` : Prisma.empty}`;
 }
 
-export async function lockDueOrders(tx: Tx, now: Date, limit: number): Promise<{ id: number; productId: number; qty: number }[]> {
+/** Orders by id, in id order, for the payment timeout (job and sweeper); as lockHoldsById. */
+export async function lockOrdersById(tx: Tx, orderIds: number[], options: { skipLocked: boolean }): Promise<LockedOrder[]> {
   claimRank(tx, 'order');
-  return tx.$queryRaw`
-    SELECT id, product_id AS productId, qty FROM orders
-    WHERE status = 'pending' AND payment_due_at <= ${now}
-    ORDER BY payment_due_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+  if (orderIds.length === 0) return [];
+  const ids = Prisma.join([...orderIds].sort((a, b) => a - b));
+  return tx.$queryRaw<LockedOrder[]>`
+    SELECT id, hold_id AS holdId, product_id AS productId, qty, status, cancel_reason AS cancelReason,
+           payment_due_at AS paymentDueAt
+    FROM orders WHERE id IN (${ids}) ORDER BY id FOR UPDATE ${options.skipLocked ? Prisma.sql`SKIP LOCKED` : Prisma.empty}`;
+}
+
+/**
+ * The payment events of these orders that have no outcome yet, locked before the orders (rank
+ * 1): the payment timeout must see every result received before the deadline. The scan goes
+ * through the order_id index, so its next-key locks also hold back a webhook for these orders
+ * being stored meanwhile (it waits, then is stored with its real received_at, which is after the
+ * deadline that this timeout is acting on).
+ */
+export async function lockUnsettledPaymentEventsOfOrders(tx: Tx, orderIds: number[]): Promise<LockedPaymentEvent[]> {
+  claimRank(tx, 'paymentEvent');
+  if (orderIds.length === 0) return [];
+  const ids = Prisma.join([...orderIds].sort((a, b) => a - b));
+  return tx.$queryRaw<LockedPaymentEvent[]>`
+    SELECT id, idempotency_key AS idempotencyKey, order_id AS orderId, result, outcome, received_at AS receivedAt
+    FROM payment_events FORCE INDEX (payment_events_order_id_idx)
+    WHERE order_id IN (${ids}) AND outcome IS NULL
+    ORDER BY order_id, received_at, id FOR UPDATE`;
 }

@@ -6,6 +6,7 @@ import { noopMetrics, type CheckoutMetrics } from '@flash-sale/metrics';
 import { createFailFastRedis, createJobQueues, logConnectionHealth, redisReady, withDeadline, type JobQueues } from '@flash-sale/queues';
 import { systemClock, type Clock } from './clock.ts';
 import type { CheckoutDeps } from './deps.ts';
+import { createAbandonedClaims } from './idempotency/abandoned-claims.ts';
 import { createSeenPaymentEvents } from './payments/seen-payment-events.ts';
 import { createProductCache } from './products/product-cache.ts';
 
@@ -70,6 +71,7 @@ export function createCheckoutRuntime(
       db,
       productCache: createProductCache(redis, { keyPrefix: config.redisKeyPrefix, ttlSeconds: config.productCacheTtlSeconds, logger }),
       seenPaymentEvents: createSeenPaymentEvents(redis, { keyPrefix: config.redisKeyPrefix, logger }),
+      abandonedClaims: createAbandonedClaims(redis, { keyPrefix: config.redisKeyPrefix, logger }),
       jobs,
       clock: options.clock ?? systemClock,
       logger,

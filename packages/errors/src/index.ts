@@ -30,6 +30,12 @@ export class MalformedBodyError extends AppError {
   }
 }
 
+/** The request itself cannot be parsed: bad URL encoding, malformed headers or framing. */
+export class BadRequestError extends AppError {
+  readonly status = 400;
+  readonly code = 'bad_request';
+}
+
 export class InvalidSignatureError extends AppError {
   readonly status = 401;
   readonly code = 'invalid_signature';

@@ -37,10 +37,11 @@ export const queueCatalog = {
 } as const satisfies Record<string, { jobName: string; payload: TObject; jobId: (payload: never) => string; options: JobsOptions }>;
 
 /**
- * The sweeper runs as a repeatable job on the hold-expiry queue (one job per interval, so one
- * replica at a time), under its own job name; the worker dispatches on it.
+ * The job scheduler id under which versions before 0.2 ran the sweeper on hold-expiry. The
+ * sweeper now runs from each worker's own timer over MySQL (apps/worker/src/sweeper-loop.ts),
+ * so that it survives Redis losing its data; workers remove this scheduler at start.
  */
-export const sweeperJob = { queue: 'hold-expiry', schedulerId: 'sweeper', jobName: 'sweep' } as const;
+export const legacySweeperSchedulerId = 'sweeper';
 
 export type QueueName = keyof typeof queueCatalog;
 export type JobPayload<Q extends QueueName> = Static<(typeof queueCatalog)[Q]['payload']>;

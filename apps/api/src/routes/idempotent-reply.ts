@@ -12,7 +12,7 @@ interface Response {
  * `Idempotent-Replayed: true`. Without a key it simply runs.
  */
 export async function replyIdempotently<R>(
-  deps: Pick<CheckoutDeps, 'db' | 'clock' | 'logger'>,
+  deps: Pick<CheckoutDeps, 'db' | 'clock' | 'logger' | 'abandonedClaims'>,
   request: FastifyRequest,
   reply: FastifyReply,
   execute: (beforeCommit?: BeforeCommit<R>) => Promise<R>,

@@ -39,6 +39,8 @@ export function printAudit(audit: StockAudit, options: { overdueAfterSeconds: nu
     printLine(paintOut('bold', `\nActive holds without a hold-expiry job: ${audit.holdsWithoutJob.length}`));
     printLine(`holds ${listed}${more}: only the sweeper will expire them`);
   }
+  const keys = audit.idempotencyKeys;
+  printLine(`\nIdempotency keys: ${keys.stored} stored, ${keys.pastRetention} past their 24 h (the sweeper purges these in batches)`);
 }
 
 export function printRepairs(repairs: { productId: number; code: string; repair: StockRepair | undefined }[]): void {

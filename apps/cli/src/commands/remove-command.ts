@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ErrorCode, type Job } from 'bullmq';
-import { sweeperJob, type QueueName } from '@flash-sale/queues';
+import type { QueueName } from '@flash-sale/queues';
 import { finding } from '../exit-codes.ts';
 import { printLine } from '../output/print.ts';
 import { parseQueueName } from '../options/parse-options.ts';
@@ -38,11 +38,10 @@ export function registerRemoveCommand(program: Command, context: CliContext): vo
 
 /**
  * BullMQ refuses to remove the next run of a job scheduler: the scheduler would be left without
- * one. On hold-expiry that is the sweeper's `repeat:sweeper:<time>` job.
+ * one (its `repeat:<scheduler>:<time>` job).
  */
 function belongsToScheduler(job: Job, queueName: QueueName, state: string) {
   const scheduler = job.repeatJobKey;
-  const which =
-    scheduler === sweeperJob.schedulerId ? 'the sweeper scheduler' : scheduler ? `the job scheduler '${scheduler}'` : 'a job scheduler';
+  const which = scheduler ? `the job scheduler '${scheduler}'` : 'a job scheduler';
   return finding(`job ${job.id} in ${queueName} (${state}) is the next run of ${which}; BullMQ does not remove a scheduler's job, so it was not removed.`);
 }

@@ -28,6 +28,8 @@ export interface StockAudit {
   overdueHolds: OverdueHold[];
   /** Active holds without a live hold-expiry job: missing, or already finished (only the sweeper will expire them). */
   holdsWithoutJob: number[];
+  /** Stored request-idempotency keys, and those past their 24 h that the sweeper has yet to purge. */
+  idempotencyKeys: { stored: number; pastRetention: number };
   ok: boolean;
 }
 
@@ -83,10 +85,16 @@ export async function auditStock(
     : [];
   const holdsWithoutJob = stillActive.map((hold) => hold.id);
   const overdueHolds = overdue.map((hold) => ({ holdId: hold.id, productId: hold.productId, qty: hold.qty, expiresAt: hold.expiresAt }));
+  const [stored, pastRetention] = await Promise.all([
+    deps.db.idempotencyKey.count(),
+    deps.db.idempotencyKey.count({ where: { expiresAt: { lte: deps.clock.now() } } }),
+  ]);
   return {
     products,
     overdueHolds,
     holdsWithoutJob,
+    // Informational: the sweeper purges them in batches; a growing count means no worker runs.
+    idempotencyKeys: { stored, pastRetention },
     ok: products.every((product) => product.ok) && overdueHolds.length === 0 && holdsWithoutJob.length === 0,
   };
 }

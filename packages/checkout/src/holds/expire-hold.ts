@@ -1,9 +1,9 @@
 import type { Tx } from '@flash-sale/db';
-import { runTransaction } from '@flash-sale/db';
+import { Prisma, runTransaction } from '@flash-sale/db';
 import type { CheckoutDeps } from '../deps.ts';
-import { lockHold, type LockedHold } from '../lock-order.ts';
+import { lockHoldsById, type LockedHold } from '../lock-order.ts';
 import type { ProductSnapshot } from '../products/product-snapshot.ts';
-import { returnStock } from '../products/stock.ts';
+import { returnStock, returnStockInBulk } from '../products/stock.ts';
 import { isDue } from './hold-view.ts';
 
 /**
@@ -17,28 +17,62 @@ export async function endActiveHold(tx: Tx, hold: LockedHold, to: 'expired' | 'r
   return snapshot;
 }
 
+export interface ExpiredHolds {
+  /** The holds this call expired, each exactly once across every caller. */
+  expired: LockedHold[];
+  /** Active holds whose time is not up yet (a job that fired early). */
+  notDue: LockedHold[];
+  snapshots: ProductSnapshot[];
+}
+
+type Deps = Pick<CheckoutDeps, 'db' | 'clock' | 'productCache' | 'logger' | 'metrics'>;
+
+/**
+ * Expires every due, still-active hold among `holdIds` and gives their stock back, in one
+ * transaction: one primary-key lock read of the holds, one lock read and one UPDATE of their
+ * products, one UPDATE of the holds, whatever their number. Safe to run any number of times in
+ * any number of processes: the holds' row locks serialise the callers and only an active, due
+ * hold changes. `skipLocked` (the sweeper) leaves holds another transaction holds to it.
+ */
+export async function expireHolds(
+  deps: Deps,
+  holdIds: number[],
+  options: { by: 'job' | 'sweeper'; skipLocked: boolean },
+): Promise<ExpiredHolds> {
+  const result = await runTransaction(deps.db, async (tx): Promise<ExpiredHolds> => {
+    const now = deps.clock.now();
+    const holds = await lockHoldsById(tx, holdIds, { skipLocked: options.skipLocked });
+    const active = holds.filter((hold) => hold.status === 'active');
+    const expired = active.filter((hold) => isDue(hold.expiresAt, now));
+    const notDue = active.filter((hold) => !isDue(hold.expiresAt, now));
+    if (expired.length === 0) return { expired, notDue, snapshots: [] };
+    // Stock first (the products' X locks), then the hold rows: the FK rule in lock-order.ts.
+    const snapshots = await returnStockInBulk(tx, expired);
+    await tx.$executeRaw`
+      UPDATE holds SET status = 'expired', updated_at = NOW(3)
+      WHERE id IN (${Prisma.join(expired.map((hold) => hold.id))}) AND status = 'active'`;
+    return { expired, notDue, snapshots };
+  });
+
+  // After commit: the cache and the counters. Nothing here changes stock.
+  await Promise.all(result.snapshots.map((snapshot) => deps.productCache.writeThrough(snapshot)));
+  if (result.expired.length) deps.metrics.holdEnded('expired', options.by, result.expired.length);
+  for (const hold of result.expired) {
+    deps.logger.info({ holdId: hold.id, productId: hold.productId, qty: hold.qty, by: options.by }, 'hold expired');
+  }
+  return result;
+}
+
 export type ExpireHoldResult =
   | { outcome: 'expired'; snapshot: ProductSnapshot }
   | { outcome: 'not_found' | 'not_active' }
   | { outcome: 'not_due'; expiresAt: Date };
 
-/**
- * Expires a hold whose time is up and gives its stock back. Safe to run any number of times, in
- * any number of processes: the hold's row lock serialises them and only an active, due hold
- * changes.
- */
-export async function expireHold(deps: Pick<CheckoutDeps, 'db' | 'clock' | 'productCache' | 'logger' | 'metrics'>, holdId: number): Promise<ExpireHoldResult> {
-  const result = await runTransaction(deps.db, async (tx): Promise<ExpireHoldResult> => {
-    const hold = await lockHold(tx, holdId);
-    if (!hold) return { outcome: 'not_found' };
-    if (hold.status !== 'active') return { outcome: 'not_active' };
-    if (!isDue(hold.expiresAt, deps.clock.now())) return { outcome: 'not_due', expiresAt: hold.expiresAt };
-    return { outcome: 'expired', snapshot: await endActiveHold(tx, hold, 'expired') };
-  });
-  if (result.outcome === 'expired') {
-    await deps.productCache.writeThrough(result.snapshot);
-    deps.metrics.holdEnded('expired', 'job');
-    deps.logger.info({ holdId, productId: result.snapshot.id, availableStock: result.snapshot.availableStock }, 'hold expired');
-  }
-  return result;
+/** One hold's expiry job: expireHolds for that hold, told as one outcome. */
+export async function expireHold(deps: Deps, holdId: number): Promise<ExpireHoldResult> {
+  const { expired, notDue, snapshots } = await expireHolds(deps, [holdId], { by: 'job', skipLocked: false });
+  if (expired.length === 1) return { outcome: 'expired', snapshot: snapshots[0]! };
+  if (notDue.length === 1) return { outcome: 'not_due', expiresAt: notDue[0]!.expiresAt };
+  const exists = await deps.db.hold.count({ where: { id: holdId } });
+  return { outcome: exists ? 'not_active' : 'not_found' };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { IdempotencyKeyInUseError, IdempotencyKeyReusedError } from '@flash-sale/errors';
 import { isUniqueViolation, type DbOrTx } from '@flash-sale/db';
 import { addSeconds, type Clock } from '../clock.ts';
+import type { AbandonedClaims } from './abandoned-claims.ts';
 
 export interface StoredResponse {
   status: number;
@@ -15,25 +16,28 @@ export interface KeyClaim {
 
 export type ClaimResult = { kind: 'claimed'; claim: KeyClaim } | { kind: 'replay'; response: StoredResponse };
 
-const RETENTION_SECONDS = 24 * 3600;
+export const RETENTION_SECONDS = 24 * 3600;
 // Longer than any request can run (transactions time out after 10 s, with bounded retries), so
-// only a key whose owner died is ever taken over.
-const LEASE_SECONDS = 60;
+// a key is taken over on the lease alone only when its owner died without answering.
+export const LEASE_SECONDS = 60;
 const MAX_CLAIM_ATTEMPTS = 5;
+
+type Deps = { db: DbOrTx; clock: Clock; abandonedClaims: AbandonedClaims };
 
 /**
  * Claims `key` for this request, or says what to do instead: replay the stored response, refuse
  * a different body under the same key (422), or refuse while another request holds it (409).
- * A key older than 24 h counts as new.
+ * A key older than 24 h counts as new. A key whose owner already answered with a failure but
+ * could not free it (see AbandonedClaims) is taken over at once.
  */
 export async function claimIdempotencyKey(
-  deps: { db: DbOrTx; clock: Clock },
+  deps: Deps,
   request: { scope: string; key: string; requestHash: string },
+  lockToken: string = randomUUID(),
 ): Promise<ClaimResult> {
   const { db, clock } = deps;
   for (let attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt += 1) {
     const now = clock.now();
-    const lockToken = randomUUID();
     try {
       const row = await db.idempotencyKey.create({
         data: {
@@ -53,7 +57,7 @@ export async function claimIdempotencyKey(
     }
 
     const existing = await db.idempotencyKey.findUnique({ where: { scope_key: { scope: request.scope, key: request.key } } });
-    if (!existing) continue; // deleted (expired) between our insert and this read
+    if (!existing) continue; // deleted (expired, or freed) between our insert and this read
     if (existing.expiresAt <= now) {
       await db.idempotencyKey.deleteMany({ where: { id: existing.id, expiresAt: { lte: now } } });
       continue;
@@ -62,9 +66,10 @@ export async function claimIdempotencyKey(
     if (existing.status === 'completed') {
       return { kind: 'replay', response: { status: existing.responseStatus ?? 200, body: JSON.parse(existing.responseBody ?? 'null') } };
     }
-    if (existing.lockedUntil > now) throw new IdempotencyKeyInUseError();
-    // The owner died mid-request (its transaction never committed, or the key would be
-    // completed): take the key over, unless another retry got there first.
+    if (existing.lockedUntil > now && !(await deps.abandonedClaims.isAbandoned(existing.lockToken))) throw new IdempotencyKeyInUseError();
+    // The owner answered without freeing the key, or died mid-request (its transaction never
+    // committed, or the key would be completed): take the key over, unless another retry got
+    // there first.
     const takenOver = await db.idempotencyKey.updateMany({
       where: { id: existing.id, status: 'processing', lockToken: existing.lockToken },
       data: { lockToken, lockedUntil: addSeconds(now, LEASE_SECONDS) },
@@ -90,4 +95,18 @@ export async function completeIdempotencyKey(db: DbOrTx, claim: KeyClaim, respon
 /** Frees the key after a failure that changed nothing (a 5xx), so the client may retry with it. */
 export async function releaseIdempotencyKey(db: DbOrTx, claim: KeyClaim): Promise<void> {
   await db.idempotencyKey.deleteMany({ where: { id: claim.id, lockToken: claim.lockToken, status: 'processing' } });
+}
+
+/**
+ * Deletes keys past their 24 h, at most `limit` rows per statement and `maxBatches` statements,
+ * so the table does not grow forever and no purge holds locks for long. Returns the count.
+ */
+export async function purgeExpiredIdempotencyKeys(db: DbOrTx, now: Date, options: { limit: number; maxBatches: number }): Promise<number> {
+  let purged = 0;
+  for (let batch = 0; batch < options.maxBatches; batch += 1) {
+    const deleted = await db.$executeRaw`DELETE FROM idempotency_keys WHERE expires_at <= ${now} ORDER BY expires_at LIMIT ${options.limit}`;
+    purged += deleted;
+    if (deleted < options.limit) break;
+  }
+  return purged;
 }

@@ -1,9 +1,12 @@
-import { AppError, toErrorEnvelope } from '@flash-sale/errors';
+import { randomUUID } from 'node:crypto';
+import { AppError, ServiceUnavailableError, toErrorEnvelope } from '@flash-sale/errors';
 import type { CheckoutDeps, BeforeCommit } from '../deps.ts';
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
+  LEASE_SECONDS,
   releaseIdempotencyKey,
+  type KeyClaim,
   type StoredResponse,
 } from './idempotency-keys.ts';
 import { requestHash } from './request-hash.ts';
@@ -17,18 +20,29 @@ export interface IdempotentRequest {
 
 export type IdempotentResponse = StoredResponse & { replayed: boolean };
 
+type Deps = Pick<CheckoutDeps, 'db' | 'clock' | 'logger' | 'abandonedClaims'>;
+
 /**
  * Runs a state-changing operation at most once per key (contract section 4). The operation gets
  * a hook that records its response inside its own transaction. A refusal (4xx) is recorded too
- * and replayed as such; a failure that changed nothing (5xx) frees the key for a retry.
+ * and replayed as such. A failure (5xx) frees the key for the retry that the 503 invites: in
+ * MySQL when it answers, otherwise by noting in Redis that this request has answered, so that the
+ * retry takes the key over at once (never stranded behind the lease while its owner is gone).
  */
 export async function runIdempotent<R>(
-  deps: Pick<CheckoutDeps, 'db' | 'clock' | 'logger'>,
+  deps: Deps,
   request: IdempotentRequest,
   execute: (beforeCommit: BeforeCommit<R>) => Promise<R>,
   present: (result: R) => StoredResponse,
 ): Promise<IdempotentResponse> {
-  const claimed = await claimIdempotencyKey(deps, { scope: request.scope, key: request.key, requestHash: requestHash(request.body) });
+  const lockToken = randomUUID();
+  const claimed = await claimIdempotencyKey(deps, { scope: request.scope, key: request.key, requestHash: requestHash(request.body) }, lockToken).catch(
+    async (error: unknown) => {
+      // The INSERT may have reached MySQL even though its answer did not: note the token.
+      if (!(error instanceof AppError && error.status < 500)) await deps.abandonedClaims.mark(lockToken, LEASE_SECONDS);
+      throw error;
+    },
+  );
   if (claimed.kind === 'replay') return { ...claimed.response, replayed: true };
   const { claim } = claimed;
 
@@ -36,15 +50,28 @@ export async function runIdempotent<R>(
     const result = await execute((tx, value) => completeIdempotencyKey(tx, claim, present(value)));
     return { ...present(result), replayed: false };
   } catch (error) {
-    if (error instanceof AppError && error.status < 500) {
-      await completeIdempotencyKey(deps.db, claim, { status: error.status, body: toErrorEnvelope(error) }).catch((storeError: unknown) =>
-        deps.logger.error({ err: storeError, scope: request.scope }, 'could not record a refused idempotent request'),
-      );
-    } else {
-      await releaseIdempotencyKey(deps.db, claim).catch((storeError: unknown) =>
-        deps.logger.error({ err: storeError, scope: request.scope }, 'could not free an idempotency key after a failure'),
-      );
+    if (!(error instanceof AppError && error.status < 500)) {
+      await freeKey(deps, claim, request.scope);
+      throw error;
+    }
+    try {
+      await completeIdempotencyKey(deps.db, claim, { status: error.status, body: toErrorEnvelope(error) });
+    } catch (storeError) {
+      // The refusal could not be stored, so it must not be answered as if it were: a 503 whose
+      // retry runs afresh.
+      deps.logger.error({ err: storeError, scope: request.scope }, 'could not record a refused idempotent request');
+      await freeKey(deps, claim, request.scope);
+      throw storeError instanceof AppError ? storeError : new ServiceUnavailableError('MySQL is unavailable.', { cause: storeError, retryAfterSeconds: 1 });
     }
     throw error;
+  }
+}
+
+async function freeKey(deps: Deps, claim: KeyClaim, scope: string): Promise<void> {
+  try {
+    await releaseIdempotencyKey(deps.db, claim);
+  } catch (error) {
+    deps.logger.warn({ err: error, scope }, 'could not free an idempotency key in MySQL; noted as abandoned for the retry');
+    await deps.abandonedClaims.mark(claim.lockToken, LEASE_SECONDS);
   }
 }

@@ -1,9 +1,11 @@
-import { runTransaction, type Tx } from '@flash-sale/db';
+import type { Tx } from '@flash-sale/db';
 import type { CheckoutDeps } from '../deps.ts';
-import { lockOrder, type LockedOrder } from '../lock-order.ts';
+import type { LockedOrder } from '../lock-order.ts';
 import type { ProductSnapshot } from '../products/product-snapshot.ts';
 import { returnStock } from '../products/stock.ts';
 import type { CancelReason } from './order-view.ts';
+import { paymentTimeoutAt } from './payment-deadline.ts';
+import { timeOutOrders } from './time-out-orders.ts';
 
 /**
  * Inside a transaction holding the order's lock: cancels a pending order and gives its qty back.
@@ -20,29 +22,23 @@ export async function cancelPendingOrder(tx: Tx, order: LockedOrder, reason: Can
 
 export type CancelUnpaidOrderResult =
   | { outcome: 'cancelled'; snapshot: ProductSnapshot }
+  | { outcome: 'decided_by_payment'; status: 'paid' | 'cancelled' }
   | { outcome: 'not_found' | 'not_pending' }
   | { outcome: 'not_due'; dueAt: Date };
 
 /**
- * The payment timeout: a still-pending order past its payment_due_at is cancelled with
- * payment_timeout and its stock returns. Safe to run any number of times in any number of
- * processes; a paid or already cancelled order is left alone.
+ * One order's payment-timeout job: timeOutOrders for that order, told as one outcome. A result
+ * received in time decides the order instead (see the payment deadline rule).
  */
 export async function cancelUnpaidOrder(
   deps: Pick<CheckoutDeps, 'db' | 'clock' | 'productCache' | 'logger' | 'metrics'>,
   orderId: number,
 ): Promise<CancelUnpaidOrderResult> {
-  const result = await runTransaction(deps.db, async (tx): Promise<CancelUnpaidOrderResult> => {
-    const order = await lockOrder(tx, orderId);
-    if (!order) return { outcome: 'not_found' };
-    if (order.status !== 'pending') return { outcome: 'not_pending' };
-    if (order.paymentDueAt > deps.clock.now()) return { outcome: 'not_due', dueAt: order.paymentDueAt };
-    return { outcome: 'cancelled', snapshot: await cancelPendingOrder(tx, order, 'payment_timeout') };
-  });
-  if (result.outcome === 'cancelled') {
-    await deps.productCache.writeThrough(result.snapshot);
-    deps.metrics.orderFinalized('cancelled', 'payment_timeout');
-    deps.logger.info({ orderId, productId: result.snapshot.id, availableStock: result.snapshot.availableStock, cancelReason: 'payment_timeout' }, 'order cancelled');
-  }
-  return result;
+  const { timedOut, decidedByPayment, notDue, snapshots } = await timeOutOrders(deps, [orderId], { by: 'job', skipLocked: false });
+  if (timedOut.length === 1) return { outcome: 'cancelled', snapshot: snapshots[0]! };
+  const decided = decidedByPayment[0];
+  if (decided) return { outcome: 'decided_by_payment', status: decided.event.result === 'success' ? 'paid' : 'cancelled' };
+  if (notDue.length === 1) return { outcome: 'not_due', dueAt: paymentTimeoutAt(notDue[0]!.paymentDueAt) };
+  const exists = await deps.db.order.count({ where: { id: orderId } });
+  return { outcome: exists ? 'not_pending' : 'not_found' };
 }

@@ -9,6 +9,7 @@ import { lockHold } from '../lock-order.ts';
 import { redriveOrderPaymentEvents } from '../payments/redrive-order-payment-events.ts';
 import type { ProductSnapshot } from '../products/product-snapshot.ts';
 import { orderIdOfHold } from './order-of-hold.ts';
+import { PAYMENT_RESULT_GRACE_MS } from './payment-deadline.ts';
 import { toOrderView, type OrderView } from './order-view.ts';
 
 type Outcome = { kind: 'created'; order: OrderView } | { kind: 'expired'; snapshot: ProductSnapshot };
@@ -60,7 +61,7 @@ export async function createOrder(
   deps.metrics.orderCreated();
   deps.logger.info({ orderId: order.id, holdId, productId: order.productId, qty: order.qty, amount: order.amount }, 'order created');
   await Promise.all([
-    enqueueAfterCommit(deps, 'order-timeout', { orderId: order.id }, deps.settings.orderPaymentTimeoutSeconds * 1000),
+    enqueueAfterCommit(deps, 'order-timeout', { orderId: order.id }, deps.settings.orderPaymentTimeoutSeconds * 1000 + PAYMENT_RESULT_GRACE_MS),
     redriveOrderPaymentEvents(deps, order.id),
   ]);
   return order;

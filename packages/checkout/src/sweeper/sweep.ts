@@ -1,14 +1,16 @@
-import { Prisma, runTransaction } from '@flash-sale/db';
 import type { CheckoutDeps } from '../deps.ts';
-import { lockDueHolds, lockDueOrders } from '../lock-order.ts';
-import { returnStockInBulk } from '../products/stock.ts';
+import { expireHolds } from '../holds/expire-hold.ts';
+import { purgeExpiredIdempotencyKeys } from '../idempotency/idempotency-keys.ts';
+import { timeOutOrders } from '../orders/time-out-orders.ts';
 
 // The safety net behind the per-hold and per-order delayed jobs: whatever is due and still
-// unhandled (Redis flushed, an enqueue that failed, a job lost with its worker) is handled here,
-// in bounded batches, with one locking read and a few grouped updates per batch, never a
-// statement per row (stock first, then the rows: the FK rule in lock-order.ts). Rows a job is
-// handling right now are skipped (SKIP LOCKED), and the grace
-// period leaves the normal case to the jobs, which fire on time.
+// unhandled (Redis lost its data, an enqueue failed, a job was lost with its worker) is handled
+// here, in bounded batches, through the same bulk paths the jobs use (expireHolds,
+// timeOutOrders): a plain read finds the due rows, then one transaction locks them by primary
+// key, skipping rows a job holds right now (SKIP LOCKED), and updates them in a few grouped
+// statements, never one per row. The grace period leaves the normal case to the jobs, which fire
+// on time. It reads and writes MySQL only (the re-drive of payment events aside), so it works
+// the same whatever Redis has lost.
 
 export interface SweepOptions {
   batchSize: number;
@@ -26,6 +28,7 @@ export interface SweepReport {
   holdsExpired: number;
   ordersCancelled: number;
   paymentEventsRedriven: number;
+  idempotencyKeysPurged: number;
 }
 
 export async function sweep(deps: Deps, options: SweepOptions = defaultSweepOptions): Promise<SweepReport> {
@@ -33,60 +36,51 @@ export async function sweep(deps: Deps, options: SweepOptions = defaultSweepOpti
     holdsExpired: await sweepInBatches(options, () => expireDueHolds(deps, options)),
     ordersCancelled: await sweepInBatches(options, () => cancelDueOrders(deps, options)),
     paymentEventsRedriven: await redriveStalePaymentEvents(deps, options),
+    idempotencyKeysPurged: await purgeExpiredIdempotencyKeys(deps.db, deps.clock.now(), { limit: options.batchSize, maxBatches: options.maxBatches }),
   };
 }
 
-async function sweepInBatches(options: SweepOptions, batch: () => Promise<number>): Promise<number> {
+async function sweepInBatches(options: SweepOptions, batch: () => Promise<{ found: number; handled: number }>): Promise<number> {
   let total = 0;
   for (let run = 0; run < options.maxBatches; run += 1) {
-    const handled = await batch();
+    const { found, handled } = await batch();
     total += handled;
-    if (handled < options.batchSize) break;
+    if (found < options.batchSize) break;
   }
   return total;
 }
 
-/** Expires one batch of holds past their expires_at and returns their stock. */
-export async function expireDueHolds(deps: Deps, options: SweepOptions): Promise<number> {
+/** Expires one batch of holds past their expires_at (plus the grace) and returns their stock. */
+export async function expireDueHolds(deps: Deps, options: SweepOptions): Promise<{ found: number; handled: number }> {
   const cutoff = new Date(deps.clock.now().getTime() - options.graceMs);
-  const { holds, snapshots } = await runTransaction(deps.db, async (tx) => {
-    const holds = await lockDueHolds(tx, cutoff, options.batchSize);
-    if (holds.length === 0) return { holds, snapshots: [] };
-    const snapshots = await returnStockInBulk(tx, holds);
-    await tx.$executeRaw`
-      UPDATE holds SET status = 'expired', updated_at = NOW(3)
-      WHERE id IN (${Prisma.join(holds.map((hold) => hold.id))}) AND status = 'active'`;
-    return { holds, snapshots };
+  const due = await deps.db.hold.findMany({
+    where: { status: 'active', expiresAt: { lte: cutoff } },
+    select: { id: true },
+    orderBy: { expiresAt: 'asc' },
+    take: options.batchSize,
   });
-  await Promise.all(snapshots.map((snapshot) => deps.productCache.writeThrough(snapshot)));
-  if (holds.length) deps.metrics.holdEnded('expired', 'sweeper', holds.length);
-  for (const hold of holds) deps.logger.info({ holdId: hold.id, productId: hold.productId, qty: hold.qty, by: 'sweeper' }, 'hold expired');
-  return holds.length;
+  if (due.length === 0) return { found: 0, handled: 0 };
+  const { expired } = await expireHolds(deps, due.map((hold) => hold.id), { by: 'sweeper', skipLocked: true });
+  return { found: due.length, handled: expired.length };
 }
 
-/** Cancels one batch of orders past their payment deadline (payment_timeout) and returns stock. */
-export async function cancelDueOrders(deps: Deps, options: SweepOptions): Promise<number> {
+/** Times out one batch of orders past their payment deadline (plus the grace). */
+export async function cancelDueOrders(deps: Deps, options: SweepOptions): Promise<{ found: number; handled: number }> {
   const cutoff = new Date(deps.clock.now().getTime() - options.graceMs);
-  const { orders, snapshots } = await runTransaction(deps.db, async (tx) => {
-    const orders = await lockDueOrders(tx, cutoff, options.batchSize);
-    if (orders.length === 0) return { orders, snapshots: [] };
-    const snapshots = await returnStockInBulk(tx, orders);
-    await tx.$executeRaw`
-      UPDATE orders SET status = 'cancelled', cancel_reason = 'payment_timeout', updated_at = NOW(3)
-      WHERE id IN (${Prisma.join(orders.map((order) => order.id))}) AND status = 'pending'`;
-    return { orders, snapshots };
+  const due = await deps.db.order.findMany({
+    where: { status: 'pending', paymentDueAt: { lte: cutoff } },
+    select: { id: true },
+    orderBy: { paymentDueAt: 'asc' },
+    take: options.batchSize,
   });
-  await Promise.all(snapshots.map((snapshot) => deps.productCache.writeThrough(snapshot)));
-  if (orders.length) deps.metrics.orderFinalized('cancelled', 'payment_timeout', orders.length);
-  for (const order of orders) {
-    deps.logger.info({ orderId: order.id, productId: order.productId, qty: order.qty, cancelReason: 'payment_timeout', by: 'sweeper' }, 'order cancelled');
-  }
-  return orders.length;
+  if (due.length === 0) return { found: 0, handled: 0 };
+  const { timedOut, decidedByPayment } = await timeOutOrders(deps, due.map((order) => order.id), { by: 'sweeper', skipLocked: true });
+  return { found: due.length, handled: timedOut.length + decidedByPayment.length };
 }
 
 // Events wait for their order with retries; past this age without an outcome, the sweeper makes
 // sure a job is still driving them (the enqueue may have failed, or retries run out).
-const STALE_EVENT_MS = 30_000;
+const STALE_EVENT_MS = 10_000;
 
 /**
  * Re-drives payment events that have no outcome yet and no live job (failed for good, or never

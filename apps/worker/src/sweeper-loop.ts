@@ -1,0 +1,59 @@
+import { sweep, type CheckoutDeps, type SweepReport } from '@flash-sale/checkout';
+import type { Logger } from '@flash-sale/logger';
+
+export interface SweeperLoop {
+  /** Stops scheduling runs and waits for the one in progress, if any. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the sweeper every `intervalMs` in this worker process, from a timer and not from a
+ * BullMQ queue: the sweeper is the safety net for jobs that Redis lost, so it must not live in
+ * Redis itself (a repeatable job vanishes with a flush, and stops when its queue is paused).
+ * Every replica runs it; they split the due rows between them (SKIP LOCKED on primary keys),
+ * so more replicas sweep faster and none sweeps a row twice. Runs never overlap in a process;
+ * the next one is timed from the end of the last, with jitter so replicas drift apart.
+ */
+export function startSweeperLoop(
+  deps: Parameters<typeof sweep>[0] & Pick<CheckoutDeps, 'logger'>,
+  options: { intervalMs: number; logger: Logger; onRun?: (report: SweepReport) => void },
+): SweeperLoop {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+
+  const runOnce = async () => {
+    try {
+      const report = await sweep(deps);
+      options.onRun?.(report);
+      if (Object.values(report).some((count) => count > 0)) options.logger.info({ ...report }, 'sweep done');
+    } catch (error) {
+      // MySQL away, lock contention: the next run tries again; nothing was half done (each
+      // batch is one transaction).
+      options.logger.warn({ err: error }, 'sweep failed; the next run will retry');
+    }
+  };
+  const schedule = () => {
+    if (stopped) return;
+    const jitter = 0.8 + Math.random() * 0.4;
+    timer = setTimeout(() => {
+      running = runOnce().finally(() => {
+        running = undefined;
+        schedule();
+      });
+    }, options.intervalMs * jitter);
+  };
+  // The first run right away: a worker starting after an outage catches up at once.
+  running = runOnce().finally(() => {
+    running = undefined;
+    schedule();
+  });
+
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import { Prisma, runTransaction, type Tx } from '@flash-sale/db';
+import type { CheckoutDeps } from '../deps.ts';
+import { lockOrdersById, lockUnsettledPaymentEventsOfOrders, type LockedOrder, type LockedPaymentEvent } from '../lock-order.ts';
+import type { ProductSnapshot } from '../products/product-snapshot.ts';
+import { returnStockInBulk } from '../products/stock.ts';
+import { isPastPaymentDeadline } from './payment-deadline.ts';
+
+// THE PAYMENT DEADLINE RULE. A payment result received (stored in MySQL) at or before an order's
+// payment_due_at decides that order, whatever the order in which its webhook job and the timeout
+// run, and however late the workers are: `success` pays it, `failure` cancels it with
+// payment_failed. Only an order with no such result is cancelled with payment_timeout. So the
+// timeout reads the order's unsettled events first (rank 1 in lock-order.ts, before the order)
+// and, finding one received in time, applies it instead of cancelling.
+
+export interface TimedOutOrders {
+  /** Orders cancelled with payment_timeout by this call. */
+  timedOut: LockedOrder[];
+  /** Orders decided by a payment result received in time, applied here instead of the timeout. */
+  decidedByPayment: { order: LockedOrder; event: LockedPaymentEvent }[];
+  /** Pending orders whose deadline (plus the grace) has not passed yet. */
+  notDue: LockedOrder[];
+  snapshots: ProductSnapshot[];
+}
+
+type Deps = Pick<CheckoutDeps, 'db' | 'clock' | 'productCache' | 'logger' | 'metrics'>;
+
+/**
+ * The payment timeout for every order among `orderIds` that is still pending past its deadline,
+ * in one transaction: payment events, orders, then products, each in one locking read, and one
+ * grouped UPDATE per outcome. Safe to repeat in any number of processes. `skipLocked` (the
+ * sweeper) leaves orders another transaction holds to it.
+ */
+export async function timeOutOrders(
+  deps: Deps,
+  orderIds: number[],
+  options: { by: 'job' | 'sweeper'; skipLocked: boolean },
+): Promise<TimedOutOrders> {
+  const result = await runTransaction(deps.db, async (tx): Promise<TimedOutOrders> => {
+    const now = deps.clock.now();
+    const events = await lockUnsettledPaymentEventsOfOrders(tx, orderIds);
+    const orders = await lockOrdersById(tx, orderIds, { skipLocked: options.skipLocked });
+    const pending = orders.filter((order) => order.status === 'pending');
+    const due = pending.filter((order) => isPastPaymentDeadline(order.paymentDueAt, now));
+    const notDue = pending.filter((order) => !isPastPaymentDeadline(order.paymentDueAt, now));
+
+    const timedOut: LockedOrder[] = [];
+    const decidedByPayment: TimedOutOrders['decidedByPayment'] = [];
+    for (const order of due) {
+      // Events come ordered by received_at: the first result received in time decides.
+      const event = events.find((each) => each.orderId === order.id && each.receivedAt.getTime() <= order.paymentDueAt.getTime());
+      if (event) decidedByPayment.push({ order, event });
+      else timedOut.push(order);
+    }
+    const paid = decidedByPayment.filter(({ event }) => event.result === 'success');
+    const failed = decidedByPayment.filter(({ event }) => event.result === 'failure');
+
+    // Stock first (the products' X locks), then the order rows: the FK rule in lock-order.ts.
+    const snapshots = await returnStockInBulk(tx, [...timedOut, ...failed.map(({ order }) => order)]);
+    await setStatus(tx, timedOut, Prisma.sql`status = 'cancelled', cancel_reason = 'payment_timeout'`);
+    await setStatus(tx, failed.map(({ order }) => order), Prisma.sql`status = 'cancelled', cancel_reason = 'payment_failed'`);
+    await setStatus(tx, paid.map(({ order }) => order), Prisma.sql`status = 'paid'`);
+    if (decidedByPayment.length) {
+      const details = Prisma.join(
+        decidedByPayment.map(({ event }) =>
+          Prisma.sql`WHEN ${event.id} THEN ${event.result === 'success' ? 'order paid' : 'order cancelled (payment_failed)'}`,
+        ),
+        ' ',
+      );
+      await tx.$executeRaw`
+        UPDATE payment_events SET outcome = 'applied', outcome_detail = CASE id ${details} END, processed_at = ${now}
+        WHERE id IN (${Prisma.join(decidedByPayment.map(({ event }) => event.id))})`;
+    }
+    return { timedOut, decidedByPayment, notDue, snapshots };
+  });
+
+  await Promise.all(result.snapshots.map((snapshot) => deps.productCache.writeThrough(snapshot)));
+  reportAfterCommit(deps, result, options.by);
+  return result;
+}
+
+async function setStatus(tx: Tx, orders: LockedOrder[], assignments: Prisma.Sql): Promise<void> {
+  if (orders.length === 0) return;
+  await tx.$executeRaw`
+    UPDATE orders SET ${assignments}, updated_at = NOW(3)
+    WHERE id IN (${Prisma.join(orders.map((order) => order.id))}) AND status = 'pending'`;
+}
+
+function reportAfterCommit(deps: Pick<Deps, 'logger' | 'metrics'>, result: TimedOutOrders, by: 'job' | 'sweeper'): void {
+  if (result.timedOut.length) deps.metrics.orderFinalized('cancelled', 'payment_timeout', result.timedOut.length);
+  for (const order of result.timedOut) {
+    deps.logger.info({ orderId: order.id, productId: order.productId, qty: order.qty, cancelReason: 'payment_timeout', by }, 'order cancelled');
+  }
+  for (const { order, event } of result.decidedByPayment) {
+    const status = event.result === 'success' ? 'paid' : 'cancelled';
+    const reason = event.result === 'success' ? null : 'payment_failed';
+    deps.metrics.orderFinalized(status, reason);
+    deps.metrics.paymentEvent('applied');
+    deps.logger.info(
+      { paymentEventId: event.id, orderId: order.id, outcome: 'applied', receivedAt: event.receivedAt, paymentDueAt: order.paymentDueAt, by },
+      'payment event applied at the payment deadline: received in time, it decides the order',
+    );
+  }
+}
