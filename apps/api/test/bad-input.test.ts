@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendRawHttp } from '@flash-sale/testing';
 import { request, startTestApp, type TestApp } from './support/test-app.ts';
 
 // Bad input always gets a 4xx with the contract's envelope and a stable code: never a 500, and
@@ -137,5 +138,50 @@ describe('routing and request ids', () => {
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const hostile = await request(t.url, 'GET', '/health/live', { headers: { 'x-request-id': 'a b\tc' } });
     expect(hostile.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('what the HTTP layer answers before any route runs', () => {
+  const expectEnvelope = (body: string, code: string) => {
+    const parsed = JSON.parse(body);
+    expect(parsed).toEqual({ error: { code, message: expect.any(String), ...(parsed.error.details ? { details: expect.anything() } : {}) } });
+  };
+
+  it('a path that cannot be URL-decoded -> 400 bad_request', async () => {
+    const response = await sendRawHttp(t.url, 'GET /api/products/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(response.status).toBe(400);
+    expectEnvelope(response.body, 'bad_request');
+    expect(response.headers['x-request-id']).toBeTruthy();
+  });
+
+  it('an :id longer than the router allows -> 400 validation_failed, not 414', async () => {
+    const response = await request(t.url, 'GET', `/api/holds/${'1'.repeat(150)}`);
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('validation_failed');
+    expect(response.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it.each([
+    ['a control character in a header', 'GET /api/products/1 HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0001b\r\n\r\n'],
+    ['broken chunked framing', 'POST /api/holds HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n'],
+    ['both Content-Length and chunked', 'POST /api/holds HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+    ['a malformed request line', 'GARBAGE\r\n\r\n'],
+  ])('%s -> 400 bad_request in the envelope', async (_label, raw) => {
+    const response = await sendRawHttp(t.url, raw);
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expectEnvelope(response.body, 'bad_request');
+    expect(response.headers['x-request-id']).toBeTruthy();
+  });
+
+  it('an Expect the server does not know -> 400 bad_request in the envelope, and nothing is created', async () => {
+    const body = JSON.stringify({ product_id: productId, qty: 1 });
+    const response = await sendRawHttp(
+      t.url,
+      `POST /api/holds HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: teapot\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+    expect(response.status).toBe(400);
+    expectEnvelope(response.body, 'bad_request');
+    expect(await t.db.hold.count()).toBe(0);
   });
 });

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { holdRowLock } from '@flash-sale/testing';
+import { runIdempotent } from '@flash-sale/checkout';
+import { createDb, parseDatabaseUrl } from '@flash-sale/db';
+import { InsufficientStockError, ServiceUnavailableError } from '@flash-sale/errors';
+import { CuttableProxy, holdRowLock } from '@flash-sale/testing';
 import { request, startTestApp, type TestApp } from './support/test-app.ts';
 
 let t: TestApp;
@@ -141,5 +144,59 @@ describe('Idempotency-Key on POST /api/holds and POST /api/orders', () => {
     const key = `${newKey()}~ !`.padEnd(255, 'x');
     expect((await postHold(key, { product_id: productId, qty: 1 })).status).toBe(201);
     expect((await postHold(key, { product_id: productId, qty: 1 })).headers.get('idempotent-replayed')).toBe('true');
+  });
+});
+
+describe('keys are never stranded by a store that went away mid-request', () => {
+  // The request's own MySQL connection goes through a proxy that the request cuts itself, at
+  // the worst moment: after its claim, before it can free or complete the key.
+  async function failWhileMySqlIsAway(key: string, body: { product_id: number; qty: number }, failure: Error) {
+    const target = parseDatabaseUrl(t.config.databaseUrl);
+    const proxy = new CuttableProxy({ host: target.host, port: target.port });
+    await proxy.up();
+    const viaProxy = new URL(t.config.databaseUrl);
+    viaProxy.port = String(proxy.port);
+    const db = createDb(viaProxy.toString());
+    try {
+      const deps = { ...t.services.deps, db };
+      const attempt = runIdempotent(deps, { scope: 'POST /api/holds', key, body }, async () => {
+        await proxy.down();
+        throw failure;
+      }, () => ({ status: 201, body: {} }));
+      await expect(attempt).rejects.toMatchObject({ code: 'service_unavailable' });
+    } finally {
+      await db.$disconnect().catch(() => undefined);
+      await proxy.down();
+    }
+    // MySQL could not be told: the claim is still there, processing, within its lease.
+    const row = await t.db.idempotencyKey.findFirstOrThrow({ where: { key } });
+    expect(row.status).toBe('processing');
+    expect(row.lockedUntil.getTime()).toBeGreaterThan(Date.now());
+  }
+
+  it('a retry after a 503 runs at once, though the failed request could not free its key', async () => {
+    const productId = await t.createProduct({ totalStock: 10 });
+    const key = newKey();
+    const body = { product_id: productId, qty: 1 };
+    await failWhileMySqlIsAway(key, body, new ServiceUnavailableError('MySQL is unavailable.'));
+
+    const retry = await postHold(key, body);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
+    expect(await availableInMysql(productId)).toBe(9);
+    const replay = await postHold(key, body);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(retry.body);
+  });
+
+  it('a refusal that could not be recorded is a 503, and its retry gets a fresh answer', async () => {
+    const productId = await t.createProduct({ totalStock: 10 });
+    const key = newKey();
+    const body = { product_id: productId, qty: 1 };
+    await failWhileMySqlIsAway(key, body, new InsufficientStockError(productId, 0));
+
+    const retry = await postHold(key, body);
+    expect(retry.status).toBe(201);
+    expect(await availableInMysql(productId)).toBe(9);
   });
 });

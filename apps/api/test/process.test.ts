@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { holdRowLock, spawnService } from '@flash-sale/testing';
@@ -62,4 +64,47 @@ describe('api graceful shutdown', () => {
     expect(api.lines.at(-1)?.msg).toBe('shut down cleanly');
     expect((await t.db.product.findUniqueOrThrow({ where: { id: productId } })).availableStock).toBe(2);
   });
+});
+
+describe('npm start: the api and a worker side by side', () => {
+  const launcher = fileURLToPath(new URL('../../../packages/process/src/run-together.ts', import.meta.url));
+
+  it("Ctrl-C (SIGINT to the terminal's whole process group) drains both once, and exits 0", async () => {
+    // Its own process group, as a terminal's foreground job is: the signal below reaches every
+    // process in it, as Ctrl-C does.
+    const child = spawn(process.execPath, ['--import', 'tsx', launcher], {
+      env: { ...process.env, ...envOfTestApp({ WORKER_METRICS_PORT: '0', SWEEP_INTERVAL_SECONDS: '3600', LOG_LEVEL: 'info' }) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    const lines: Record<string, unknown>[] = [];
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const complete = buffered.split('\n');
+      buffered = complete.pop() ?? '';
+      for (const text of complete) if (text.trim()) lines.push(JSON.parse(text));
+    });
+    try {
+      await vi.waitFor(
+        () => {
+          expect(lines.some((line) => line.name === 'api' && String(line.msg).startsWith('Server listening'))).toBe(true);
+          expect(lines.some((line) => line.name === 'worker' && line.msg === 'worker ready')).toBe(true);
+        },
+        { timeout: 20_000, interval: 50 },
+      );
+      process.kill(-child.pid!, 'SIGINT');
+      const [code] = await exited;
+      expect(code).toBe(0);
+      for (const name of ['api', 'worker']) {
+        const own = lines.filter((line) => line.name === name);
+        expect(own.filter((line) => line.msg === 'shutting down')).toHaveLength(1);
+        expect(own.some((line) => line.msg === 'second signal: exiting now')).toBe(false);
+        expect(own.at(-1)?.msg).toBe('shut down cleanly');
+      }
+    } finally {
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    }
+  }, 60_000);
 });

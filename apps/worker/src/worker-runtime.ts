@@ -42,7 +42,8 @@ export async function startWorkerRuntime(config: Config, logger: Logger, options
   // BullMQ does not close a connection it was handed; these are ours to quit after close().
   const connections: Redis[] = [];
   const workers = Object.entries(processors).map(([queue, processor]) => {
-    const connection = createWorkerRedis(config.redisUrl, { connectionName: `worker-${queue}` });
+    // Named after the deployment's key prefix too, so `CLIENT LIST` tells deployments apart.
+    const connection = createWorkerRedis(config.redisUrl, { connectionName: `${config.redisKeyPrefix}:worker-${queue}` });
     connections.push(connection);
     const worker = new Worker(queue, processor, {
       connection,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { holdRowLock } from '@flash-sale/testing';
-import { envOf, request, spawnWorker, startTestApp, type TestApp } from './support/stack.ts';
+import { envOf, request, spawnWorker, startTestApp, startWorker, type TestApp } from './support/stack.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -36,5 +36,19 @@ describe('worker graceful shutdown', () => {
     expect((await t.db.hold.findUniqueOrThrow({ where: { id: holdId } })).status).toBe('expired');
     expect(await job!.isCompleted()).toBe(true);
     expect(worker.lines.at(-1)?.msg).toBe('shut down cleanly');
+  });
+});
+
+describe('worker close', () => {
+  it('quits every Redis connection it opened (one per queue, and the runtime’s own)', async () => {
+    const connectionsOfThisWorker = async () =>
+      String(await t.redis.client('LIST'))
+        .split('\n')
+        .filter((line) => line.includes(` name=${t.config.redisKeyPrefix}:worker`));
+    const worker = await startWorker(t.config);
+    // hold-expiry, order-timeout, payment-webhook, plus the cache and the enqueueing connection.
+    expect(await connectionsOfThisWorker()).toHaveLength(5);
+    await worker.close();
+    await vi.waitFor(async () => expect(await connectionsOfThisWorker()).toEqual([]), { timeout: 5_000, interval: 50 });
   });
 });

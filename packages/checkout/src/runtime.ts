@@ -58,8 +58,8 @@ export function createCheckoutRuntime(
   });
   // Fail-fast connections: with Redis down, a cache read falls back to MySQL and an enqueue is
   // logged for the sweeper, both within about a second, instead of requests hanging.
-  const redis = createFailFastRedis(config.redisUrl, { connectionName: options.name });
-  const queueRedis = createFailFastRedis(config.redisUrl, { connectionName: `${options.name}-queues` });
+  const redis = createFailFastRedis(config.redisUrl, { connectionName: `${config.redisKeyPrefix}:${options.name}` });
+  const queueRedis = createFailFastRedis(config.redisUrl, { connectionName: `${config.redisKeyPrefix}:${options.name}-queues` });
   logConnectionHealth(redis, logger, options.name);
   logConnectionHealth(queueRedis, logger, `${options.name}-queues`);
   // Connection errors are logged once above; BullMQ re-emits them per queue.

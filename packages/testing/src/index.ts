@@ -3,3 +3,4 @@ export { killSpawnedServices, spawnService, type ServiceProcess } from './spawn-
 export { holdRowLock, type HeldRowLock } from './row-lock.ts';
 export { CuttableProxy } from './cuttable-proxy.ts';
 export { rejectionOf } from './rejection.ts';
+export { sendRawHttp, type RawHttpResponse } from './raw-http.ts';

@@ -1,0 +1,100 @@
+import { cancelDueOrders, defaultSweepOptions, type CheckoutDeps } from '@flash-sale/checkout';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { request, sendWebhook, startTestApp, startWorker, type InProcessWorker, type TestApp } from './support/stack.ts';
+
+// The payment deadline rule: a result received before an order's payment deadline decides it,
+// whatever the order in which the timeout and the event are processed and however late the
+// workers are. Here the payment-webhook queue is paused, so the event is stored but not applied
+// when the order's timeout comes due: the timeout must apply it, not cancel the order.
+
+let t: TestApp;
+let worker: InProcessWorker;
+beforeAll(async () => {
+  // 3 s: long enough to create the order and send its webhook before the deadline on a busy machine.
+  t = await startTestApp({ ORDER_PAYMENT_TIMEOUT_SECONDS: '3', SWEEP_INTERVAL_SECONDS: '3600' });
+  worker = await startWorker(t.config);
+});
+afterAll(async () => {
+  await worker?.close();
+  await t?.close();
+});
+
+let keys = 0;
+const newKey = () => `evt_deadline_${Date.now()}_${(keys += 1)}`;
+const available = async (productId: number) => (await t.db.product.findUniqueOrThrow({ where: { id: productId } })).availableStock;
+const orderRow = (orderId: number) => t.db.order.findUniqueOrThrow({ where: { id: orderId } });
+const eventOf = (key: string) => t.db.paymentEvent.findUniqueOrThrow({ where: { idempotencyKey: key } });
+
+async function pendingOrder(qty = 2): Promise<{ productId: number; orderId: number }> {
+  const productId = await t.createProduct({ totalStock: 10 });
+  const hold = await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty } });
+  const order = await request(t.url, 'POST', '/api/orders', { body: { hold_id: hold.body.hold_id } });
+  expect(order.status).toBe(201);
+  return { productId, orderId: order.body.order_id };
+}
+
+async function withPaymentQueuePaused(run: () => Promise<void>): Promise<void> {
+  const queue = t.queue('payment-webhook');
+  await queue.pause();
+  try {
+    await run();
+  } finally {
+    await queue.resume();
+  }
+}
+
+describe('a result received before the deadline, applied late', () => {
+  it.each([
+    ['success', 'paid', null, 8],
+    ['failure', 'cancelled', 'payment_failed', 10],
+  ] as const)('%s -> the order is %s (%s), not timed out', async (result, status, cancelReason, stockAfter) => {
+    const { productId, orderId } = await pendingOrder();
+    const key = newKey();
+    await withPaymentQueuePaused(async () => {
+      expect((await sendWebhook(t, { order_id: orderId, status: result }, { key })).status).toBe(202);
+      const event = await eventOf(key);
+      expect(event.receivedAt.getTime()).toBeLessThan((await orderRow(orderId)).paymentDueAt.getTime());
+      // The timeout job comes due while the event's job cannot run.
+      await vi.waitFor(async () => expect((await orderRow(orderId)).status).not.toBe('pending'), { timeout: 15_000, interval: 50 });
+      const order = await orderRow(orderId);
+      expect({ status: order.status, cancelReason: order.cancelReason }).toEqual({ status, cancelReason });
+      expect((await eventOf(key)).outcome).toBe('applied');
+      expect(await available(productId)).toBe(stockAfter);
+    });
+    // The event's own job, once the queue runs again, finds it done and changes nothing.
+    const jobId = `payment-event-${(await eventOf(key)).id}`;
+    await vi.waitFor(async () => expect(await t.queue('payment-webhook').getJobState(jobId)).toBe('completed'), { timeout: 10_000, interval: 50 });
+    expect((await t.queue('payment-webhook').getJob(jobId))!.returnvalue).toEqual({ outcome: 'already_processed' });
+    expect((await eventOf(key)).outcome).toBe('applied');
+    expect(await available(productId)).toBe(stockAfter);
+    expect(worker.logs.filter((line) => line.msg === 'order cancelled' && line.orderId === orderId)).toHaveLength(0);
+  });
+
+  it('the sweeper follows the same rule for an order whose timeout job was lost', async () => {
+    const { productId, orderId } = await pendingOrder();
+    await t.queue('order-timeout').remove(`order-${orderId}`);
+    const key = newKey();
+    await withPaymentQueuePaused(async () => {
+      expect((await sendWebhook(t, { order_id: orderId, status: 'success' }, { key })).status).toBe(202);
+      // The sweeper's pass, with its clock past the deadline and the grace.
+      const later: CheckoutDeps = { ...t.services.deps, clock: { now: () => new Date(Date.now() + 60_000) } };
+      expect((await cancelDueOrders(later, defaultSweepOptions)).handled).toBe(1);
+    });
+    expect((await orderRow(orderId)).status).toBe('paid');
+    expect((await eventOf(key)).outcome).toBe('applied');
+    expect(await available(productId)).toBe(8);
+  });
+});
+
+describe('a result received after the deadline', () => {
+  it('for an order already timed out is a conflict, and changes nothing', async () => {
+    const { productId, orderId } = await pendingOrder();
+    await vi.waitFor(async () => expect((await orderRow(orderId)).cancelReason).toBe('payment_timeout'), { timeout: 15_000, interval: 50 });
+    expect(await available(productId)).toBe(10);
+    const key = newKey();
+    expect((await sendWebhook(t, { order_id: orderId, status: 'success' }, { key })).status).toBe(202);
+    await vi.waitFor(async () => expect((await eventOf(key)).outcome).toBe('conflict'), { timeout: 10_000, interval: 50 });
+    expect((await orderRow(orderId)).status).toBe('cancelled');
+    expect(await available(productId)).toBe(10);
+  });
+});
