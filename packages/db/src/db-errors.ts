@@ -23,6 +23,11 @@ interface DriverCause {
 }
 
 function driverCause(error: unknown): DriverCause | undefined {
+  // Most failures come wrapped by the client (a known request error carrying the adapter's
+  // error); a failed COMMIT of an interactive transaction surfaces as the adapter's own
+  // DriverAdapterError, whose `cause` is the driver's payload.
+  const adapterError = error as { name?: string; cause?: unknown } | null;
+  if (adapterError?.name === 'DriverAdapterError' && typeof adapterError.cause === 'object') return adapterError.cause as DriverCause;
   const meta = (error as { meta?: { driverAdapterError?: { cause?: DriverCause } } } | null)?.meta;
   return meta?.driverAdapterError?.cause;
 }

@@ -1,7 +1,7 @@
 import { DriverAdapterError } from '@prisma/driver-adapter-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CuttableProxy, holdRowLock, rejectionOf } from '@flash-sale/testing';
-import { createDb, isConnectFailure, isDatabaseUnavailableError, parseDatabaseUrl, runTransaction, type Db } from '../src/index.ts';
+import { createDb, isConnectFailure, isDatabaseUnavailableError, isRetryableTransactionError, parseDatabaseUrl, runTransaction, type Db } from '../src/index.ts';
 import { createTestDatabase, serverUrl } from '../src/testing/index.ts';
 
 // While MySQL refuses connections, calls fail at once instead of each waiting out the pool's
@@ -91,5 +91,14 @@ describe('isConnectFailure', () => {
     expect(isConnectFailure(driverError(45009))).toBe(false);
     expect(isConnectFailure(driverError(1205))).toBe(false);
     expect(isConnectFailure(new DriverAdapterError({ kind: 'UniqueConstraintViolation', constraint: { index: 'x' } }))).toBe(false);
+  });
+});
+
+describe('isDatabaseUnavailableError', () => {
+  it("counts a COMMIT whose socket closed (the adapter's own error, not wrapped by the client) as MySQL unavailable", () => {
+    const commitLost = new DriverAdapterError({ kind: 'mysql', code: 45009, message: 'socket has unexpectedly been closed', state: '08S01' });
+    expect(isDatabaseUnavailableError(commitLost)).toBe(true);
+    expect(isRetryableTransactionError(new DriverAdapterError({ kind: 'mysql', code: 1213, message: 'deadlock', state: '40001' }))).toBe(true);
+    expect(isDatabaseUnavailableError(new DriverAdapterError({ kind: 'mysql', code: 1062, message: 'duplicate', state: '23000' }))).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { InsufficientStockError, ProductNotFoundError } from '@flash-sale/errors';
+import { InsufficientStockError, ProductNotFoundError, ServiceUnavailableError } from '@flash-sale/errors';
 import { runTransaction, type Tx } from '@flash-sale/db';
 import { enqueueAfterCommit } from '../after-commit.ts';
 import { addSeconds } from '../clock.ts';
@@ -39,6 +39,12 @@ export async function createHold(
     const hold: HoldView = { id: holdId, productId: product.id, qty: input.qty, status: 'active', expiresAt, orderId: null };
     await options.beforeCommit?.(tx, hold);
     return { hold, snapshot };
+  }).catch(async (error: unknown) => {
+    // MySQL went away, maybe during COMMIT: the hold may exist after all (the retry with its
+    // Idempotency-Key will replay it), and no snapshot of it will be written. Drop the cached one
+    // so reads go to MySQL until the next change writes a fresh one.
+    if (error instanceof ServiceUnavailableError) await deps.productCache.forget(input.productId);
+    throw error;
   });
 
   deps.metrics.holdCreated(hold.qty);

@@ -16,6 +16,11 @@ export interface ProductCache {
   get(productId: number): Promise<ProductSnapshot | undefined>;
   /** Caches the snapshot unless a newer one is there. Never throws: a failure is logged. */
   writeThrough(snapshot: ProductSnapshot): Promise<void>;
+  /**
+   * Drops the cached snapshot, so the next read goes to MySQL: for a change whose commit is in
+   * doubt (the connection died during COMMIT), which has no snapshot to write. Never throws.
+   */
+  forget(productId: number): Promise<void>;
 }
 
 /** The Lua script, registered once per connection with defineCommand (sent by EVALSHA). */
@@ -45,6 +50,10 @@ export function createProductCache(redis: Redis, options: { keyPrefix: string; t
         options.logger.error({ err: error, productId: snapshot.id, stockVersion: snapshot.stockVersion }, 'product cache write-through failed');
         await redis.del(keyOf(snapshot.id)).catch(() => undefined);
       }
+    },
+
+    async forget(productId) {
+      await redis.del(keyOf(productId)).catch((error: unknown) => options.logger.warn({ err: error, productId }, 'could not drop a cached product snapshot'));
     },
   };
 }

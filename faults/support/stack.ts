@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Db } from '@flash-sale/db';
+import { parseDatabaseUrl } from '@flash-sale/db';
+import { createTestDatabase, type TestDatabase } from '@flash-sale/db/testing';
+import { CuttableProxy, spawnService, uniqueRedisPrefix, type ServiceProcess } from '@flash-sale/testing';
+import { Redis } from 'ioredis';
+import { DisposableRedis } from './redis-server.ts';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const apiMain = fileURLToPath(new URL('../../apps/api/src/main.ts', import.meta.url));
+const workerMain = fileURLToPath(new URL('../../apps/worker/src/main.ts', import.meta.url));
+const cliMain = fileURLToPath(new URL('../../apps/cli/src/main.ts', import.meta.url));
+
+export interface ApiProcess extends ServiceProcess {
+  url: string;
+}
+
+/**
+ * One fault case's world: a freshly migrated database reached through a TCP proxy the case can
+ * cut (MySQL going away and coming back), a Redis server of its own that it can kill and start
+ * again empty, and the api and worker as real processes on them.
+ */
+export interface FaultStack {
+  db: Db;
+  /** The database's own URL, past the proxy (for the CLI and for assertions). */
+  databaseUrl: string;
+  redis: DisposableRedis;
+  /** A plain connection to the case's Redis, for assertions; reconnects after a restart. */
+  redisClient: Redis;
+  mysqlProxy: CuttableProxy;
+  prefix: string;
+  env(extra?: Record<string, string>): Record<string, string>;
+  startApi(extra?: Record<string, string>): Promise<ApiProcess>;
+  startWorker(extra?: Record<string, string>): Promise<ServiceProcess>;
+  createProduct(totalStock: number, options?: { price?: string }): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startFaultStack(): Promise<FaultStack> {
+  const database: TestDatabase = await createTestDatabase();
+  const redis = await DisposableRedis.start();
+  const target = parseDatabaseUrl(database.url);
+  const mysqlProxy = new CuttableProxy({ host: target.host, port: target.port });
+  await mysqlProxy.up();
+  const viaProxy = new URL(database.url);
+  viaProxy.port = String(mysqlProxy.port);
+  const prefix = uniqueRedisPrefix();
+  const redisClient = new Redis(redis.url, { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+  redisClient.on('error', () => undefined);
+  let products = 0;
+
+  const env = (extra: Record<string, string> = {}) => ({
+    NODE_ENV: 'test',
+    DATABASE_URL: viaProxy.toString(),
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: prefix,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    WORKER_METRICS_PORT: '0',
+    LOG_LEVEL: 'info',
+    ...extra,
+  });
+
+  return {
+    db: database.db,
+    databaseUrl: database.url,
+    redis,
+    redisClient,
+    mysqlProxy,
+    prefix,
+    env,
+    async startApi(extra) {
+      const api = await spawnService({ entry: apiMain, env: env(extra), ready: (line) => String(line.msg).startsWith('Server listening') });
+      const url = String(api.lines.find((line) => String(line.msg).startsWith('Server listening'))!.msg).replace('Server listening at ', '');
+      return { ...api, url };
+    },
+    startWorker(extra) {
+      return spawnService({ entry: workerMain, env: env(extra), ready: (line) => line.msg === 'worker ready' });
+    },
+    async createProduct(totalStock, options = {}) {
+      products += 1;
+      const product = await database.db.product.create({
+        data: { code: `FAULT-${products}`, name: `Fault product ${products}`, price: options.price ?? '10.00', totalStock, availableStock: totalStock },
+      });
+      return product.id;
+    },
+    async close() {
+      redisClient.disconnect();
+      await mysqlProxy.down();
+      await redis.kill();
+      await database.drop();
+    },
+  };
+}
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `flash-sale <args>` as a real process, on the case's stores (directly, not through the proxy). */
+export function runCli(stack: FaultStack, args: string[]): Promise<CliRun> {
+  const env = { ...process.env, ...stack.env({ LOG_LEVEL: 'silent', DATABASE_URL: stack.databaseUrl }) };
+  const child = spawn(process.execPath, ['--import', 'tsx', cliMain, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
