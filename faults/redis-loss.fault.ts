@@ -1,34 +1,24 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { signPayload } from '@flash-sale/checkout';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectAuditClean, expectLedgerExact } from './support/ledger.ts';
 import { call, closedLoop, type Answer } from './support/load.ts';
 import { startFaultStack, type ApiProcess, type FaultStack } from './support/stack.ts';
+import { sendWebhook, WEBHOOK_SECRET } from './support/webhooks.ts';
 
 // Redis dies mid-sale and comes back empty: every delayed job, the cache and the queues are
 // gone. Holds keep working from MySQL; afterwards every hold still comes due and gives its stock
 // back within seconds of its expires_at, and every webhook stored meanwhile gets its outcome,
 // with no restart of any process.
 
-const SECRET = 'whsec_fault_suite_0123456789';
 let stack: FaultStack;
 let api: ApiProcess;
 beforeAll(async () => {
   stack = await startFaultStack();
-  const env = { HOLD_TTL_SECONDS: '3', SWEEP_INTERVAL_SECONDS: '1', PAYMENT_WEBHOOK_SECRET: SECRET };
+  const env = { HOLD_TTL_SECONDS: '3', SWEEP_INTERVAL_SECONDS: '1', PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET };
   api = await stack.startApi(env);
   await stack.startWorker(env);
 });
 afterAll(async () => stack?.close());
-
-function sendWebhook(orderId: number, status: 'success' | 'failure', key: string): Promise<Answer> {
-  const raw = JSON.stringify({ order_id: orderId, status });
-  const t = Math.floor(Date.now() / 1000);
-  return call(api.url, 'POST', '/api/payments/webhook', {
-    rawBody: raw,
-    headers: { 'content-type': 'application/json', 'idempotency-key': key, 'payment-signature': `t=${t},v1=${signPayload(SECRET, t, raw)}` },
-  });
-}
 
 describe('Redis down, then back empty, mid-sale', () => {
   it('brings every unit back within seconds of its deadline and applies every event, without a restart', async () => {
@@ -50,7 +40,7 @@ describe('Redis down, then back empty, mid-sale', () => {
       if (order.status !== 201) return;
       const key = `evt_redis_loss_${step}`;
       webhookKeys.push(key);
-      answers.push(await sendWebhook(order.body.order_id, step % 8 === 0 ? 'failure' : 'success', key));
+      answers.push(await sendWebhook(api.url, { order_id: order.body.order_id, status: step % 8 === 0 ? 'failure' : 'success' }, key));
     });
     await outage;
 

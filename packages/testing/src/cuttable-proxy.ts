@@ -20,6 +20,11 @@ export class CuttableProxy {
         socket.on('close', () => this.sockets.delete(socket));
         socket.on('error', () => undefined);
       }
+      // Either side gone, however it went (a FIN, or a reset from a killed process), takes the
+      // other with it, as a direct connection would: MySQL then rolls back the dead client's
+      // transaction instead of keeping its row locks.
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
       client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
