@@ -24,6 +24,16 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps; webh
   app.post('/webhook', {
     schema: {
       tags: ['payments'],
+      summary: 'Receive a payment result from the provider',
+      description: [
+        'Signed with `Payment-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`; stored durably before the 202;',
+        'applied by a worker, normally within a second.',
+        '',
+        '**The payment deadline rule.** A result received before the order\'s payment deadline decides the order, whatever the order',
+        'in which the payment timeout and the event are processed and however late the workers are: `success` → `paid`,',
+        '`failure` → `cancelled` with `payment_failed`. Only an order with no such result is cancelled with `payment_timeout`.',
+        'A result received after the deadline for an order already timed out changes nothing and is recorded as a `conflict`.',
+      ].join('\n'),
       headers: PaymentWebhookHeaders,
       body: PaymentWebhookBody,
       response: { 200: PaymentWebhookAck, 202: PaymentWebhookAck, ...errorResponses(400, 401, 413, 415, 422, 503) },
