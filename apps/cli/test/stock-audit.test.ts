@@ -126,3 +126,16 @@ describe.concurrent('audit --fix when MySQL goes away', () => {
     }
   });
 });
+
+describe.concurrent('audit: idempotency keys', () => {
+  it('counts the stored keys and those past their 24 h, in the table and in --json, without calling them a finding', async () => {
+    const key = `audit-idem-${Date.now()}`;
+    const hold = await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty: 1 }, headers: { 'idempotency-key': key } });
+    expect(hold.status).toBe(201);
+    const stored = await t.db.idempotencyKey.count();
+    await t.db.idempotencyKey.updateMany({ where: { key }, data: { expiresAt: new Date(Date.now() - 1_000) } });
+    const [json, table] = await Promise.all([runCli(t.config, ['audit', '--json']), runCli(t.config, ['audit'])]);
+    expect(JSON.parse(json.stdout).idempotencyKeys).toEqual({ stored, pastRetention: 1 });
+    expect(table.stdout).toContain(`Idempotency keys: ${stored} stored, 1 past their 24 h`);
+  });
+});
