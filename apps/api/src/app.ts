@@ -84,7 +84,7 @@ export async function buildApp({ config, logger, services }: AppOptions): Promis
   await app.register(healthRoutes, { db: deps.db, redis: services.redis, isClosing: () => closing });
   await app.register(operationsRoutes, { metrics: services.metrics });
   await app.register(productRoutes, { prefix: '/api/products', deps });
-  await app.register(holdRoutes, { prefix: '/api/holds', deps, maxQtyPerHold: config.maxQtyPerHold });
+  await app.register(holdRoutes, { prefix: '/api/holds', deps, holds: services.holdBatcher, maxQtyPerHold: config.maxQtyPerHold });
   await app.register(orderRoutes, { prefix: '/api/orders', deps });
   await app.register(paymentRoutes, { prefix: '/api/payments', deps, webhookSecret: config.paymentWebhookSecret });
   return app;

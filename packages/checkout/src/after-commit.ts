@@ -19,6 +19,21 @@ export async function enqueueAfterCommit<Q extends QueueName>(
   }
 }
 
+/** enqueueAfterCommit for a batch: one round trip (addBulk) for all its jobs. */
+export async function enqueueManyAfterCommit<Q extends QueueName>(
+  deps: Pick<CheckoutDeps, 'jobs' | 'logger'>,
+  queue: Q,
+  payloads: JobPayload<Q>[],
+  delayMs: number,
+): Promise<void> {
+  if (payloads.length === 0) return;
+  try {
+    await deps.jobs.enqueueMany(queue, payloads, { delayMs });
+  } catch (error) {
+    deps.logger.error({ err: error, queue, jobs: payloads.length }, 'enqueue failed; the sweeper will pick this up');
+  }
+}
+
 /** Removes a job made pointless by a commit (e.g. expiry of a released hold); best effort. */
 export async function removeJobAfterCommit<Q extends QueueName>(
   deps: Pick<CheckoutDeps, 'jobs' | 'logger'>,

@@ -17,7 +17,7 @@ export interface CheckoutSettings {
 export interface CheckoutDeps {
   db: Db;
   productCache: ProductCache;
-  jobs: Pick<JobQueues, 'enqueue' | 'remove' | 'runSoon'>;
+  jobs: Pick<JobQueues, 'enqueue' | 'enqueueMany' | 'remove' | 'runSoon'>;
   seenPaymentEvents: SeenPaymentEvents;
   abandonedClaims: AbandonedClaims;
   clock: Clock;

@@ -9,7 +9,7 @@ export { listProducts, type ProductPage } from './products/list-products.ts';
 export { returnStock } from './products/stock.ts';
 
 export type { HoldView, HoldStatus } from './holds/hold-view.ts';
-export { createHold, type CreateHoldInput } from './holds/create-hold.ts';
+export { createHold, createHoldBatcher, createHoldsTogether, defaultHoldBatching, type CreateHoldInput, type HoldBatcher, type HoldRequest } from './holds/create-hold.ts';
 export { getHold } from './holds/get-hold.ts';
 export { releaseHold } from './holds/release-hold.ts';
 export { expireHold, type ExpireHoldResult } from './holds/expire-hold.ts';
@@ -18,7 +18,7 @@ export type { OrderView, OrderStatus, CancelReason } from './orders/order-view.t
 export { createOrder } from './orders/create-order.ts';
 export { getOrder } from './orders/get-order.ts';
 
-export { runIdempotent, type IdempotentRequest, type IdempotentResponse } from './idempotency/run-idempotent.ts';
+export { runIdempotent, type IdempotentRequest, type IdempotentResponse, type KeyCompletion } from './idempotency/run-idempotent.ts';
 export { canonicalJson, requestHash, sha256Hex } from './idempotency/request-hash.ts';
 
 export { cancelUnpaidOrder, type CancelUnpaidOrderResult } from './orders/cancel-order.ts';

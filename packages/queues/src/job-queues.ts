@@ -17,6 +17,8 @@ export interface JobQueues {
    * Rejects when Redis refuses: enqueueing fails loudly, never silently.
    */
   enqueue<Q extends QueueName>(queue: Q, payload: JobPayload<Q>, options?: { delayMs?: number }): Promise<void>;
+  /** Adds many jobs in one round trip (addBulk), each under its catalog jobId; rejects as enqueue. */
+  enqueueMany<Q extends QueueName>(queue: Q, payloads: JobPayload<Q>[], options?: { delayMs?: number }): Promise<void>;
   /**
    * Makes sure the job will run: adds it if missing, retries it if it failed, re-adds it if it
    * completed. A delayed job (waiting out a backoff) is promoted to run now only with
@@ -62,6 +64,14 @@ export function createJobQueues(connection: Redis, keyPrefix: string, onError: (
         delay: Math.max(0, Math.ceil(options.delayMs ?? 0)),
       });
       await withDeadline(added, COMMAND_DEADLINE_MS, `enqueue on ${name}`);
+    },
+    async enqueueMany(name, payloads, options = {}) {
+      const entry = queueCatalog[name];
+      const delay = Math.max(0, Math.ceil(options.delayMs ?? 0));
+      const added = queueOf(name).addBulk(
+        payloads.map((payload) => ({ name: entry.jobName, data: payload, opts: { ...entry.options, jobId: jobIdOf(name, payload), delay } })),
+      );
+      await withDeadline(added, COMMAND_DEADLINE_MS, `enqueue ${payloads.length} on ${name}`);
     },
     async runSoon(name, payload, options = {}) {
       const job = await withDeadline(queueOf(name).getJob(jobIdOf(name, payload)), COMMAND_DEADLINE_MS, `look up on ${name}`);

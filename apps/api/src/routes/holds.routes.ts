@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { createHold, getHold, releaseHold, type CheckoutDeps, type HoldView } from '@flash-sale/checkout';
+import { getHold, releaseHold, type CheckoutDeps, type HoldBatcher, type HoldView } from '@flash-sale/checkout';
 import { errorResponses, IdempotencyKeyHeaders, IdParams } from '../schemas/common.ts';
 import { createHoldBody, Hold } from '../schemas/holds.ts';
 import { presentHold } from '../presenters/present.ts';
 import { replyIdempotently } from './idempotent-reply.ts';
 
-export const holdRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps; maxQtyPerHold: number }> = async (app, { deps, maxQtyPerHold }) => {
+export const holdRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps; holds: HoldBatcher; maxQtyPerHold: number }> = async (app, { deps, holds, maxQtyPerHold }) => {
   app.post('', {
     schema: {
       tags: ['holds'],
@@ -18,7 +18,7 @@ export const holdRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps; maxQtyP
         deps,
         request,
         reply,
-        (beforeCommit) => createHold(deps, { productId: request.body.product_id, qty: request.body.qty }, { beforeCommit }),
+        (completion) => holds.createHold({ productId: request.body.product_id, qty: request.body.qty }, { idempotency: completion }),
         (hold) => ({ status: 201, body: presentHold(hold) }),
       ),
   });

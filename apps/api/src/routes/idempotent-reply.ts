@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { runIdempotent, type BeforeCommit, type CheckoutDeps } from '@flash-sale/checkout';
+import { runIdempotent, type CheckoutDeps, type KeyCompletion } from '@flash-sale/checkout';
 
 interface Response {
   status: number;
@@ -15,7 +15,7 @@ export async function replyIdempotently<R>(
   deps: Pick<CheckoutDeps, 'db' | 'clock' | 'logger' | 'abandonedClaims'>,
   request: FastifyRequest,
   reply: FastifyReply,
-  execute: (beforeCommit?: BeforeCommit<R>) => Promise<R>,
+  execute: (completion?: KeyCompletion<R>) => Promise<R>,
   present: (result: R) => Response,
 ): Promise<FastifyReply> {
   const key = request.headers['idempotency-key'];

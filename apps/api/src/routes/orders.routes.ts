@@ -18,7 +18,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps }> = as
         deps,
         request,
         reply,
-        (beforeCommit) => createOrder(deps, request.body.hold_id, { beforeCommit }),
+        (completion) => createOrder(deps, request.body.hold_id, { beforeCommit: completion?.beforeCommit }),
         (order) => ({ status: 201, body: presentOrder(order) }),
       ),
   });

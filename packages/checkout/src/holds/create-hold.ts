@@ -1,90 +1,159 @@
-import { InsufficientStockError, ProductNotFoundError, ServiceUnavailableError } from '@flash-sale/errors';
-import { runTransaction, type Tx } from '@flash-sale/db';
-import { enqueueAfterCommit } from '../after-commit.ts';
+import { AppError, InsufficientStockError, ProductNotFoundError, ServiceUnavailableError, toErrorEnvelope } from '@flash-sale/errors';
+import { runTransaction } from '@flash-sale/db';
+import { enqueueManyAfterCommit } from '../after-commit.ts';
+import { createBatchLine, type BatchLineOptions, type MemberResult } from '../batching/batch-line.ts';
 import { addSeconds } from '../clock.ts';
-import type { BeforeCommit, CheckoutDeps } from '../deps.ts';
+import type { CheckoutDeps } from '../deps.ts';
+import { completeIdempotencyKeys, type KeyClaim, type StoredResponse } from '../idempotency/idempotency-keys.ts';
+import type { KeyCompletion } from '../idempotency/run-idempotent.ts';
 import { lockProduct } from '../lock-order.ts';
+import { getProduct } from '../products/get-product.ts';
 import { takeStock } from '../products/stock.ts';
 import type { HoldView } from './hold-view.ts';
+import { insertHolds } from './holds-sql.ts';
+
+// WHY A BATCH CANNOT OVERSELL. Every hold on a product is granted inside one transaction that
+// holds that product's row lock (`SELECT ... FOR UPDATE`, lock-order.ts), whether the
+// transaction carries one request or a hundred. Inside it the members are granted in arrival
+// order against the locked available_stock, each taking its qty only if that much is left (a
+// refusal reports what was left at its turn, exactly what it would have seen alone). The one
+// UPDATE subtracts the granted sum from the value read under the lock, and the CHECK
+// (0 <= available_stock <= total_stock) backs that up in the database itself.
+//
+// WHAT IT DOES ON EVERY FAILURE. The batch is one transaction: a deadlock or lock-wait timeout
+// runs it again from the start (runTransaction), MySQL going away fails it, and then every
+// member gets the same 503 and nothing of the batch is in MySQL (no hold, no key completed) or
+// in Redis (the cache and the jobs are written only after commit). A process killed mid-batch
+// leaves it uncommitted, so rolled back. A COMMIT whose answer was lost may have taken effect:
+// members with an Idempotency-Key get their hold on retry (the key was completed in the same
+// transaction), and the cached snapshot is dropped so reads go to MySQL. After commit, one cache
+// write-through and one addBulk of the expiry jobs serve the whole batch; if Redis refuses
+// them, the commit stands and the sweeper expires the holds on time.
 
 export interface CreateHoldInput {
   productId: number;
   qty: number;
 }
 
+export interface HoldRequest {
+  qty: number;
+  /** The request's Idempotency-Key claim: completed inside the batch's transaction. */
+  idempotency?: KeyCompletion<HoldView> | undefined;
+}
+
+type Deps = Pick<CheckoutDeps, 'db' | 'clock' | 'settings' | 'productCache' | 'jobs' | 'logger' | 'metrics'>;
+
 /**
- * Takes `qty` units away from everyone else for HOLD_TTL_SECONDS. One transaction: lock the
- * product row, check and decrement available_stock, insert the hold. Concurrent holds on the same
- * product queue on that row lock, so the check and the decrement can never interleave; a request
- * that a plain read already shows cannot succeed is refused before it queues.
+ * Creates the holds of several requests for one product in one transaction: lock the product,
+ * grant in order while stock lasts, one UPDATE of the product, one INSERT of the holds, the
+ * requests' idempotency keys completed, commit. Returns each request's own answer.
  */
-export async function createHold(
-  deps: CheckoutDeps,
-  input: CreateHoldInput,
-  options: { beforeCommit?: BeforeCommit<HoldView> } = {},
-): Promise<HoldView> {
+export async function createHoldsTogether(deps: Deps, productId: number, requests: HoldRequest[]): Promise<MemberResult<HoldView>[]> {
   const now = deps.clock.now();
   const expiresAt = addSeconds(now, deps.settings.holdTtlSeconds);
+  const outcome = await runTransaction(deps.db, async (tx) => {
+    const product = await lockProduct(tx, productId);
+    let remaining = product?.availableStock ?? 0;
+    const decisions = requests.map((request): { granted: true } | { granted: false; error: AppError } => {
+      if (!product) return { granted: false, error: new ProductNotFoundError(productId) };
+      if (request.qty > remaining) return { granted: false, error: new InsufficientStockError(productId, remaining) };
+      remaining -= request.qty;
+      return { granted: true };
+    });
+    const grantedQty = requests.filter((_, index) => decisions[index]!.granted).map((request) => request.qty);
+    const snapshot = product && grantedQty.length ? await takeStock(tx, product, sum(grantedQty)) : undefined;
+    const holdIds = grantedQty.length ? await insertHolds(tx, { productId, qtys: grantedQty, expiresAt }) : [];
 
-  // A plain read first: a product already missing or short of stock is refused without the row
-  // lock. It was so at a committed moment, which is all a 404 or 409 claims, and in a sell-out
-  // crowd the refusals then stop queueing behind the holds that can still succeed. Enough stock
-  // here proves nothing; the locked check below decides.
-  refuseUnlessHoldable(deps, input, await deps.db.product.findUnique({ where: { id: input.productId }, select: { availableStock: true } }));
-
-  const { hold, snapshot } = await runTransaction(deps.db, async (tx) => {
-    const product = refuseUnlessHoldable(deps, input, await lockProduct(tx, input.productId));
-    const snapshot = await takeStock(tx, product, input.qty);
-    const holdId = await insertHold(tx, { productId: product.id, qty: input.qty, expiresAt });
-    const hold: HoldView = { id: holdId, productId: product.id, qty: input.qty, status: 'active', expiresAt, orderId: null };
-    await options.beforeCommit?.(tx, hold);
-    return { hold, snapshot };
+    let next = 0;
+    const results = requests.map((request, index): MemberResult<HoldView> => {
+      const decision = decisions[index]!;
+      if (!decision.granted) return { ok: false, error: decision.error };
+      const id = holdIds[next++]!;
+      return { ok: true, value: { id, productId, qty: request.qty, status: 'active', expiresAt, orderId: null } };
+    });
+    const completions: { claim: KeyClaim; response: StoredResponse }[] = [];
+    requests.forEach((request, index) => {
+      const completion = request.idempotency;
+      if (!completion) return;
+      const result = results[index]!;
+      completions.push({
+        claim: completion.claim,
+        response: result.ok ? completion.present(result.value) : refusalResponse(result.error as AppError),
+      });
+    });
+    await completeIdempotencyKeys(tx, completions);
+    return { results, snapshot, decisions };
   }).catch(async (error: unknown) => {
-    // MySQL went away, maybe during COMMIT: the hold may exist after all (the retry with its
-    // Idempotency-Key will replay it), and no snapshot of it will be written. Drop the cached one
-    // so reads go to MySQL until the next change writes a fresh one.
-    if (error instanceof ServiceUnavailableError) await deps.productCache.forget(input.productId);
+    // MySQL went away, maybe during COMMIT: see "every failure" above.
+    if (error instanceof ServiceUnavailableError) await deps.productCache.forget(productId);
     throw error;
   });
 
-  deps.metrics.holdCreated(hold.qty);
-  deps.logger.info(
-    { holdId: hold.id, productId: hold.productId, qty: hold.qty, availableStock: snapshot.availableStock, expiresAt },
-    'hold created',
-  );
-  // Independent Redis round trips, on separate connections: done together. Both finish before
-  // the 201, so the caller's next read sees this hold.
-  await Promise.all([
-    deps.productCache.writeThrough(snapshot),
-    enqueueAfterCommit(deps, 'hold-expiry', { holdId: hold.id }, expiresAt.getTime() - Date.now()),
-  ]);
-  return hold;
+  // After commit: the refusals recorded under their keys are not recorded again.
+  requests.forEach((request, index) => {
+    if (request.idempotency && !outcome.results[index]!.ok) request.idempotency.refusalRecorded = true;
+  });
+  const created = outcome.results.flatMap((result) => (result.ok ? [result.value] : []));
+  for (const decision of outcome.decisions) {
+    if (!decision.granted) deps.metrics.holdRejected(decision.error instanceof ProductNotFoundError ? 'product_not_found' : 'insufficient_stock');
+  }
+  for (const hold of created) {
+    deps.metrics.holdCreated(hold.qty);
+    deps.logger.info({ holdId: hold.id, productId, qty: hold.qty, expiresAt, batch: requests.length }, 'hold created');
+  }
+  if (outcome.snapshot) {
+    // Independent Redis round trips, done together. Both finish before any member answers, so
+    // each caller's next read sees its hold.
+    await Promise.all([
+      deps.productCache.writeThrough(outcome.snapshot),
+      enqueueManyAfterCommit(deps, 'hold-expiry', created.map((hold) => ({ holdId: hold.id })), expiresAt.getTime() - Date.now()),
+    ]);
+  }
+  return outcome.results;
 }
 
-function refuseUnlessHoldable<P extends { availableStock: number }>(
-  deps: Pick<CheckoutDeps, 'metrics'>,
-  input: CreateHoldInput,
-  product: P | null | undefined,
-): P {
-  if (!product) {
-    deps.metrics.holdRejected('product_not_found');
-    throw new ProductNotFoundError(input.productId);
-  }
-  if (product.availableStock < input.qty) {
-    deps.metrics.holdRejected('insufficient_stock');
-    throw new InsufficientStockError(input.productId, product.availableStock);
-  }
-  return product;
+/** One request's hold, in a transaction of its own (a batch of one). */
+export async function createHold(deps: Deps, input: CreateHoldInput, options: { idempotency?: KeyCompletion<HoldView> | undefined } = {}): Promise<HoldView> {
+  const [result] = await createHoldsTogether(deps, input.productId, [{ qty: input.qty, idempotency: options.idempotency }]);
+  if (!result!.ok) throw result!.error;
+  return result!.value;
 }
+
+export interface HoldBatcher {
+  /** The request's hold, made in the next batch for its product. */
+  createHold(input: CreateHoldInput, options?: { idempotency?: KeyCompletion<HoldView> | undefined }): Promise<HoldView>;
+}
+
+export const defaultHoldBatching: BatchLineOptions = { maxBatch: 128, maxWaiting: 4_096 };
 
 /**
- * Raw INSERT plus LAST_INSERT_ID(): this runs while the hot product row is locked, and costs
- * about 1 ms less than the client's create (INSERT plus a read-back), measured in bench/.
+ * The api's per-product batching of hold requests (one per process). A request that the
+ * product's current snapshot (the cache, or MySQL on a miss) already shows cannot be met is
+ * refused before it joins the line: that was true at a committed moment, which is all a 404 or
+ * 409 claims, and a sell-out crowd is then answered without waiting behind the holds that can
+ * still succeed. Enough stock in the snapshot proves nothing; the batch decides under the lock.
  */
-async function insertHold(tx: Tx, hold: { productId: number; qty: number; expiresAt: Date }): Promise<number> {
-  await tx.$executeRaw`
-    INSERT INTO holds (product_id, qty, status, expires_at, created_at, updated_at)
-    VALUES (${hold.productId}, ${hold.qty}, 'active', ${hold.expiresAt}, NOW(3), NOW(3))`;
-  const [row] = await tx.$queryRaw<{ id: bigint | number }[]>`SELECT LAST_INSERT_ID() AS id`;
-  return Number(row!.id);
+export function createHoldBatcher(deps: Deps & Pick<CheckoutDeps, 'productCache'>, options: BatchLineOptions = defaultHoldBatching): HoldBatcher {
+  const line = createBatchLine<number, HoldRequest, HoldView>(options, (productId, requests) => createHoldsTogether(deps, productId, requests));
+  return {
+    async createHold(input, requestOptions = {}) {
+      const snapshot = await getProduct(deps, input.productId).catch((error: unknown) => {
+        if (error instanceof ProductNotFoundError) deps.metrics.holdRejected('product_not_found');
+        throw error;
+      });
+      if (snapshot.availableStock < input.qty) {
+        deps.metrics.holdRejected('insufficient_stock');
+        throw new InsufficientStockError(input.productId, snapshot.availableStock);
+      }
+      return line.submit(input.productId, { qty: input.qty, idempotency: requestOptions.idempotency });
+    },
+  };
+}
+
+function refusalResponse(error: AppError): StoredResponse {
+  return { status: error.status, body: toErrorEnvelope(error) };
+}
+
+function sum(values: number[]): number {
+  return values.reduce((total, value) => total + value, 0);
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { IdempotencyKeyInUseError, IdempotencyKeyReusedError } from '@flash-sale/errors';
-import { isUniqueViolation, type DbOrTx } from '@flash-sale/db';
+import { isUniqueViolation, Prisma, type DbOrTx } from '@flash-sale/db';
 import { addSeconds, type Clock } from '../clock.ts';
 import type { AbandonedClaims } from './abandoned-claims.ts';
 
@@ -90,6 +90,25 @@ export async function completeIdempotencyKey(db: DbOrTx, claim: KeyClaim, respon
     data: { status: 'completed', responseStatus: response.status, responseBody: JSON.stringify(response.body) },
   });
   if (updated.count !== 1) throw new IdempotencyKeyInUseError();
+}
+
+/**
+ * Stores many responses under their claimed keys in one statement, inside the transaction of a
+ * batch: every key and every hold of the batch commit together. Throws if any claim was lost,
+ * which rolls the whole batch back.
+ */
+export async function completeIdempotencyKeys(tx: DbOrTx, completions: { claim: KeyClaim; response: StoredResponse }[]): Promise<void> {
+  if (completions.length === 0) return;
+  if (completions.length === 1) return completeIdempotencyKey(tx, completions[0]!.claim, completions[0]!.response);
+  const statuses = Prisma.join(completions.map(({ claim, response }) => Prisma.sql`WHEN ${claim.id} THEN ${response.status}`), ' ');
+  const bodies = Prisma.join(completions.map(({ claim, response }) => Prisma.sql`WHEN ${claim.id} THEN ${JSON.stringify(response.body)}`), ' ');
+  const tokens = Prisma.join(completions.map(({ claim }) => Prisma.sql`WHEN ${claim.id} THEN ${claim.lockToken}`), ' ');
+  const ids = Prisma.join(completions.map(({ claim }) => claim.id));
+  const updated = await tx.$executeRaw`
+    UPDATE idempotency_keys
+    SET status = 'completed', response_status = CASE id ${statuses} END, response_body = CASE id ${bodies} END
+    WHERE id IN (${ids}) AND lock_token = CASE id ${tokens} END AND status = 'processing'`;
+  if (updated !== completions.length) throw new IdempotencyKeyInUseError();
 }
 
 /** Frees the key after a failure that changed nothing (a 5xx), so the client may retry with it. */

@@ -20,6 +20,19 @@ export interface IdempotentRequest {
 
 export type IdempotentResponse = StoredResponse & { replayed: boolean };
 
+/**
+ * What the operation gets to record its response inside its own transaction: `beforeCommit` for
+ * an operation that runs alone; the claim and `present` for a batch that records many keys in
+ * one statement, and, after its commit, says so of a refusal it recorded too.
+ */
+export interface KeyCompletion<R> {
+  claim: KeyClaim;
+  present: (result: R) => StoredResponse;
+  beforeCommit: BeforeCommit<R>;
+  /** Set after commit by a batch that recorded this request's refusal in its transaction. */
+  refusalRecorded: boolean;
+}
+
 type Deps = Pick<CheckoutDeps, 'db' | 'clock' | 'logger' | 'abandonedClaims'>;
 
 /**
@@ -32,7 +45,7 @@ type Deps = Pick<CheckoutDeps, 'db' | 'clock' | 'logger' | 'abandonedClaims'>;
 export async function runIdempotent<R>(
   deps: Deps,
   request: IdempotentRequest,
-  execute: (beforeCommit: BeforeCommit<R>) => Promise<R>,
+  execute: (completion: KeyCompletion<R>) => Promise<R>,
   present: (result: R) => StoredResponse,
 ): Promise<IdempotentResponse> {
   const lockToken = randomUUID();
@@ -45,15 +58,22 @@ export async function runIdempotent<R>(
   );
   if (claimed.kind === 'replay') return { ...claimed.response, replayed: true };
   const { claim } = claimed;
+  const completion: KeyCompletion<R> = {
+    claim,
+    present,
+    beforeCommit: (tx, value) => completeIdempotencyKey(tx, claim, present(value)),
+    refusalRecorded: false,
+  };
 
   try {
-    const result = await execute((tx, value) => completeIdempotencyKey(tx, claim, present(value)));
+    const result = await execute(completion);
     return { ...present(result), replayed: false };
   } catch (error) {
     if (!(error instanceof AppError && error.status < 500)) {
       await freeKey(deps, claim, request.scope);
       throw error;
     }
+    if (completion.refusalRecorded) throw error;
     try {
       await completeIdempotencyKey(deps.db, claim, { status: error.status, body: toErrorEnvelope(error) });
     } catch (storeError) {

@@ -1,0 +1,22 @@
+import { Prisma, type Tx } from '@flash-sale/db';
+
+/**
+ * Inserts one hold per qty, in one multi-row INSERT, and returns their ids in the same order.
+ * The ids are read back, not derived: MySQL 8's default innodb_autoinc_lock_mode=2 does not
+ * promise consecutive ids within one statement. The caller holds the product's row lock, and
+ * every hold of a product is inserted under that lock, so the holds of this product with an id
+ * at or above the statement's first id (LAST_INSERT_ID()) are exactly this statement's rows; a
+ * multi-row INSERT assigns increasing ids in VALUES order.
+ */
+export async function insertHolds(tx: Tx, batch: { productId: number; qtys: number[]; expiresAt: Date }): Promise<number[]> {
+  const rows = Prisma.join(batch.qtys.map((qty) => Prisma.sql`(${batch.productId}, ${qty}, 'active', ${batch.expiresAt}, NOW(3), NOW(3))`));
+  await tx.$executeRaw`INSERT INTO holds (product_id, qty, status, expires_at, created_at, updated_at) VALUES ${rows}`;
+  const inserted = await tx.$queryRaw<{ id: number }[]>`
+    SELECT id FROM holds
+    WHERE product_id = ${batch.productId} AND status = 'active' AND id >= LAST_INSERT_ID()
+    ORDER BY id`;
+  if (inserted.length !== batch.qtys.length) {
+    throw new Error(`Inserted ${batch.qtys.length} holds of product ${batch.productId} but read back ${inserted.length}.`);
+  }
+  return inserted.map((row) => Number(row.id));
+}
