@@ -1,7 +1,7 @@
 import { AppError, InsufficientStockError, ProductNotFoundError, ServiceUnavailableError, toErrorEnvelope } from '@flash-sale/errors';
 import { runTransaction } from '@flash-sale/db';
 import { enqueueManyAfterCommit } from '../after-commit.ts';
-import { createBatchLine, type BatchLineOptions, type MemberResult } from '../batching/batch-line.ts';
+import { createBatchLine, type BatchLineOptions, type BatchTurn, type MemberResult } from '../batching/batch-line.ts';
 import { addSeconds } from '../clock.ts';
 import type { CheckoutDeps } from '../deps.ts';
 import { completeIdempotencyKeys, type KeyClaim, type StoredResponse } from '../idempotency/idempotency-keys.ts';
@@ -48,11 +48,14 @@ type Deps = Pick<CheckoutDeps, 'db' | 'clock' | 'settings' | 'productCache' | 'j
  * grant in order while stock lasts, one UPDATE of the product, one INSERT of the holds, the
  * requests' idempotency keys completed, commit. Returns each request's own answer.
  */
-export async function createHoldsTogether(deps: Deps, productId: number, requests: HoldRequest[]): Promise<MemberResult<HoldView>[]> {
-  const now = deps.clock.now();
-  const expiresAt = addSeconds(now, deps.settings.holdTtlSeconds);
+export async function createHoldsTogether(deps: Deps, productId: number, turn: BatchTurn<HoldRequest>): Promise<MemberResult<HoldView>[]> {
+  let requests: HoldRequest[] = [];
+  let expiresAt = new Date();
   const outcome = await runTransaction(deps.db, async (tx) => {
     const product = await lockProduct(tx, productId);
+    // The batch's members are whoever waits now that it holds the lock; its clock starts here.
+    requests = turn.take();
+    expiresAt = addSeconds(deps.clock.now(), deps.settings.holdTtlSeconds);
     let remaining = product?.availableStock ?? 0;
     const decisions = requests.map((request): { granted: true } | { granted: false; error: AppError } => {
       if (!product) return { granted: false, error: new ProductNotFoundError(productId) };
@@ -84,11 +87,15 @@ export async function createHoldsTogether(deps: Deps, productId: number, request
     await completeIdempotencyKeys(tx, completions);
     return { results, snapshot, decisions };
   }).catch(async (error: unknown) => {
+    turn.committed();
     // MySQL went away, maybe during COMMIT: see "every failure" above.
     if (error instanceof ServiceUnavailableError) await deps.productCache.forget(productId);
     throw error;
   });
 
+  // The product's next batch may open its transaction now; this one's after-commit work
+  // overlaps it.
+  turn.committed();
   // After commit: the refusals recorded under their keys are not recorded again.
   requests.forEach((request, index) => {
     if (request.idempotency && !outcome.results[index]!.ok) request.idempotency.refusalRecorded = true;
@@ -114,7 +121,8 @@ export async function createHoldsTogether(deps: Deps, productId: number, request
 
 /** One request's hold, in a transaction of its own (a batch of one). */
 export async function createHold(deps: Deps, input: CreateHoldInput, options: { idempotency?: KeyCompletion<HoldView> | undefined } = {}): Promise<HoldView> {
-  const [result] = await createHoldsTogether(deps, input.productId, [{ qty: input.qty, idempotency: options.idempotency }]);
+  const request: HoldRequest = { qty: input.qty, idempotency: options.idempotency };
+  const [result] = await createHoldsTogether(deps, input.productId, { take: () => [request], committed: () => undefined });
   if (!result!.ok) throw result!.error;
   return result!.value;
 }
@@ -134,7 +142,7 @@ export const defaultHoldBatching: BatchLineOptions = { maxBatch: 128, maxWaiting
  * still succeed. Enough stock in the snapshot proves nothing; the batch decides under the lock.
  */
 export function createHoldBatcher(deps: Deps & Pick<CheckoutDeps, 'productCache'>, options: BatchLineOptions = defaultHoldBatching): HoldBatcher {
-  const line = createBatchLine<number, HoldRequest, HoldView>(options, (productId, requests) => createHoldsTogether(deps, productId, requests));
+  const line = createBatchLine<number, HoldRequest, HoldView>(options, (productId, turn) => createHoldsTogether(deps, productId, turn));
   return {
     async createHold(input, requestOptions = {}) {
       const snapshot = await getProduct(deps, input.productId).catch((error: unknown) => {
