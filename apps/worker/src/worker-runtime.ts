@@ -1,5 +1,5 @@
 import { Worker, type Processor } from 'bullmq';
-import { createCheckoutRuntime, type CheckoutRuntime, type Clock } from '@flash-sale/checkout';
+import { createCheckoutRuntime, createHoldExpiryBatcher, type CheckoutRuntime, type Clock } from '@flash-sale/checkout';
 import type { Config } from '@flash-sale/config';
 import type { Logger } from '@flash-sale/logger';
 import { createProcessMetrics, type ProcessMetrics } from '@flash-sale/metrics';
@@ -26,6 +26,7 @@ export interface WorkerRuntime {
 // a job runs, so a slow job is not mistaken for a dead one.
 const LOCK_DURATION_MS = 10_000;
 const STALLED_INTERVAL_MS = 5_000;
+const HOLD_EXPIRY_CONCURRENCY_FACTOR = 16;
 
 /** Starts one BullMQ worker per queue, each running WORKER_CONCURRENCY jobs at once. */
 export async function startWorkerRuntime(config: Config, logger: Logger, options: { clock?: Clock } = {}): Promise<WorkerRuntime> {
@@ -34,7 +35,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger, options
   checkout = createCheckoutRuntime(config, logger, { name: 'worker', metrics: metrics.checkout, ...options });
   const { deps } = checkout;
   const processors: Record<QueueName, Processor> = {
-    'hold-expiry': holdExpiryProcessor(deps),
+    'hold-expiry': holdExpiryProcessor(createHoldExpiryBatcher(deps)),
     'order-timeout': orderTimeoutProcessor(deps),
     'payment-webhook': paymentWebhookProcessor(deps),
   };
@@ -48,7 +49,9 @@ export async function startWorkerRuntime(config: Config, logger: Logger, options
     const worker = new Worker(queue, processor, {
       connection,
       prefix: bullPrefix(config.redisKeyPrefix),
-      concurrency: config.workerConcurrency,
+      // Expiry jobs wait on shared batches rather than on MySQL each, so a worker takes many
+      // more of them at once: a crowd of holds due together then forms large batches.
+      concurrency: queue === 'hold-expiry' ? config.workerConcurrency * HOLD_EXPIRY_CONCURRENCY_FACTOR : config.workerConcurrency,
       lockDuration: LOCK_DURATION_MS,
       stalledInterval: STALLED_INTERVAL_MS,
       maxStalledCount: 2,

@@ -1,0 +1,166 @@
+// `npm run bench`: every figure of the hot-product benchmark in one run, each beside a baseline
+// measured in the same run on the same machine, as a ratio (these machines are shared and noisy:
+// an absolute number alone means little). 127.0.0.1 only, bounded in time (about two minutes).
+// Needs wrk (`apt-get install wrk`): a load generator in C takes little of the two cores.
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTestDatabase } from '@flash-sale/db/testing';
+import { createJobQueues } from '@flash-sale/queues';
+import { deleteRedisPrefix, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
+import { Redis } from 'ioredis';
+import { startService, startWorker, type Service } from './support/processes.ts';
+import { rawSqlHolds } from './support/raw-sql.ts';
+import { runWrk, type WrkResult } from './support/wrk.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const apiMain = fileURLToPath(new URL('../apps/api/src/main.ts', import.meta.url));
+const workerMain = fileURLToPath(new URL('../apps/worker/src/main.ts', import.meta.url));
+const bareFastify = fileURLToPath(new URL('./bare-fastify.ts', import.meta.url));
+
+const database = await createTestDatabase();
+const prefix = uniqueRedisPrefix();
+const env = { DATABASE_URL: database.url, REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: prefix, HOLD_TTL_SECONDS: '3600', NODE_ENV: 'production', PAYMENT_WEBHOOK_SECRET: 'whsec_bench_0123456789abcdef' };
+const rows: [string, string, string, string][] = [];
+const row = (figure: string, value: string, baseline: string, ratio: string) => {
+  rows.push([figure, value, baseline, ratio]);
+  process.stderr.write(`  ${figure}: ${value} (baseline ${baseline}, ${ratio})\n`);
+};
+const services: Service[] = [];
+
+async function product(stock: number): Promise<number> {
+  const created = await database.db.product.create({ data: { code: `BENCH-${Date.now()}-${Math.random()}`, name: 'Bench product', price: '10.00', totalStock: stock, availableStock: stock } });
+  return created.id;
+}
+
+/** Holds created per second through HTTP, counted in MySQL (exact), with wrk's latencies. */
+async function holdsThroughApi(urls: string[], productId: number, connections: number, keyed: boolean): Promise<{ rate: number; wrk: WrkResult[] }> {
+  const before = await database.db.hold.count({ where: { productId } });
+  const results = await Promise.all(
+    urls.map((url) => runWrk({ url, method: 'POST', path: '/api/holds', body: JSON.stringify({ product_id: productId, qty: 1 }), keyed, connections, seconds: SECONDS })),
+  );
+  const made = (await database.db.hold.count({ where: { productId } })) - before;
+  return { rate: made / Math.max(...results.map((result) => result.seconds)), wrk: results };
+}
+
+async function ledgerExact(productId: number): Promise<boolean> {
+  const row = await database.db.product.findUniqueOrThrow({ where: { id: productId } });
+  const held = await database.db.hold.aggregate({ where: { productId, status: 'active' }, _sum: { qty: true } });
+  return row.availableStock === row.totalStock - (held._sum.qty ?? 0);
+}
+
+try {
+  process.stderr.write('flash-sale bench: measuring (about two minutes)\n');
+  // 1. The raw SQL a hold wraps, on the same MariaDB, now.
+  const rawProduct = await product(100_000_000);
+  const raw = await rawSqlHolds(database.url, rawProduct, { clients: 32, seconds: SECONDS, conditional: false });
+  const rawConditional = await rawSqlHolds(database.url, rawProduct, { clients: 32, seconds: SECONDS, conditional: true });
+  const baseline = raw.holdsPerSecond;
+  const fmt = (value: number) => value.toFixed(0);
+  row('raw SQL: FOR UPDATE + UPDATE + INSERT per transaction, 32 clients', `${fmt(baseline)} holds/s, p50 ${raw.p50Ms.toFixed(1)} ms, p99 ${raw.p99Ms.toFixed(1)} ms`, '(the baseline)', '1.00×');
+  row('raw SQL: conditional UPDATE + INSERT, 32 clients', `${fmt(rawConditional.holdsPerSecond)} holds/s, p50 ${rawConditional.p50Ms.toFixed(1)} ms, p99 ${rawConditional.p99Ms.toFixed(1)} ms`, `${fmt(baseline)} holds/s`, `${(rawConditional.holdsPerSecond / baseline).toFixed(2)}×`);
+
+  // 2. POST /api/holds on one product at 1, 32 and 256 clients, without and with a key each.
+  const api = await startService(apiMain, env);
+  services.push(api);
+  let maxRss = 0;
+  const sampler = setInterval(() => (maxRss = Math.max(maxRss, api.rssMb())), 200);
+  for (const keyed of [false, true]) {
+    for (const connections of [1, 32, 256]) {
+      const productId = await product(10_000_000);
+      const result = await holdsThroughApi([api.url], productId, connections, keyed);
+      const [wrk] = result.wrk;
+      row(
+        `POST /api/holds, ${connections} client${connections > 1 ? 's' : ''}${keyed ? ', Idempotency-Key each' : ''}`,
+        `${fmt(result.rate)} holds/s, p50 ${wrk!.p50Ms.toFixed(1)} ms, p99 ${wrk!.p99Ms.toFixed(1)} ms${wrk!.non2xx || wrk!.errors ? `, ${wrk!.non2xx} non-2xx, ${wrk!.errors} errors` : ''}${(await ledgerExact(productId)) ? '' : ', LEDGER WRONG'}`,
+        `${fmt(baseline)} holds/s`,
+        `${(result.rate / baseline).toFixed(2)}×`,
+      );
+    }
+  }
+  clearInterval(sampler);
+
+  // 3. A sell-out: stock 100, 3,000 requests from 32 clients.
+  {
+    const productId = await product(100);
+    let next = 0;
+    let granted = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < 3_000) {
+          next += 1;
+          const response = await fetch(`${api.url}/api/holds`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ product_id: productId, qty: 1 }) });
+          await response.arrayBuffer();
+          if (response.status === 201) granted += 1;
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const units = await database.db.hold.count({ where: { productId } });
+    row('sell-out: stock 100, 3,000 requests, 32 clients', `${fmt(3_000 / seconds)} requests/s, ${granted} granted (${units} holds in MySQL)${(await ledgerExact(productId)) ? '' : ', LEDGER WRONG'}`, `${fmt(baseline)} holds/s`, `${(3_000 / seconds / baseline).toFixed(2)}×`);
+  }
+
+  // 4. Two api processes on the same product.
+  {
+    const second = await startService(apiMain, env);
+    services.push(second);
+    const productId = await product(10_000_000);
+    const result = await holdsThroughApi([api.url, second.url], productId, 32, false);
+    row('POST /api/holds, two api processes, 32 clients each', `${fmt(result.rate)} holds/s${(await ledgerExact(productId)) ? ', ledger exact' : ', LEDGER WRONG'}`, `${fmt(baseline)} holds/s`, `${(result.rate / baseline).toFixed(2)}×`);
+    await second.stop();
+  }
+
+  // 5. Expiry lag: 5,000 holds due within the same second, one worker.
+  {
+    const worker = await startWorker(workerMain, env);
+    const productId = await product(10_000);
+    const dueFrom = Date.now() + 4_000;
+    const qtys = Array.from({ length: 5_000 }, (_, index) => ({ index, expiresAt: new Date(dueFrom + Math.floor((index / 5_000) * 1_000)) }));
+    for (let index = 0; index < qtys.length; index += 1_000) {
+      await database.db.hold.createMany({ data: qtys.slice(index, index + 1_000).map((hold) => ({ productId, qty: 1, status: 'active' as const, expiresAt: hold.expiresAt })) });
+    }
+    await database.db.product.update({ where: { id: productId }, data: { availableStock: { decrement: 5_000 } } });
+    const holds = await database.db.hold.findMany({ where: { productId }, select: { id: true, expiresAt: true } });
+    // Their jobs, as the api adds them: one delayed job per hold.
+    const connection = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
+    const jobs = createJobQueues(connection, prefix, () => undefined);
+    for (let index = 0; index < holds.length; index += 500) {
+      const slice = holds.slice(index, index + 500);
+      await Promise.all(slice.map((hold) => jobs.enqueue('hold-expiry', { holdId: hold.id }, { delayMs: hold.expiresAt.getTime() - Date.now() })));
+    }
+    for (let waited = 0; waited < 60_000; waited += 200) {
+      if ((await database.db.hold.count({ where: { productId, status: 'active' } })) === 0) break;
+      await sleep(200);
+    }
+    const lags = (
+      await database.db.$queryRaw<{ lag: number }[]>`
+        SELECT TIMESTAMPDIFF(MICROSECOND, expires_at, updated_at) / 1000 AS lag FROM holds WHERE product_id = ${productId} AND status = 'expired'`
+    ).map((each) => Number(each.lag)).sort((a, b) => a - b);
+    const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))] ?? Number.NaN;
+    row('expiry: 5,000 holds due within one second, one worker', `${lags.length} expired; lag p50 ${fmt(pct(50))} ms, p99 ${fmt(pct(99))} ms, max ${fmt(lags.at(-1) ?? Number.NaN)} ms`, 'target p99 ≤ 1000 ms', `${(pct(99) / 1000).toFixed(2)}× the target`);
+    await jobs.close();
+    connection.disconnect();
+    await worker.stop();
+  }
+
+  // 6. The cached product read against a bare Fastify serving the same JSON.
+  {
+    const bare = await startService(bareFastify, {}, { readyPath: '/health/ready' });
+    services.push(bare);
+    const productId = await product(1_000);
+    await fetch(`${api.url}/api/products/${productId}`);
+    const bareResult = await runWrk({ url: bare.url, method: 'GET', path: '/api/products/1', connections: 32, seconds: SECONDS });
+    const cached = await runWrk({ url: api.url, method: 'GET', path: `/api/products/${productId}`, connections: 32, seconds: SECONDS });
+    row('GET /api/products/:id (cached), 32 clients', `${fmt(cached.rate)} req/s, p99 ${cached.p99Ms.toFixed(1)} ms`, `${fmt(bareResult.rate)} req/s bare Fastify`, `${(cached.rate / bareResult.rate).toFixed(2)}×`);
+    row('api RSS, highest during the hold runs (256 clients included)', `${fmt(maxRss)} MB`, `${fmt(bare.rssMb())} MB bare Fastify`, `${(maxRss / bare.rssMb()).toFixed(2)}×`);
+  }
+
+  const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((each) => each[column]!.length), ['figure', 'result', 'baseline (same run)', 'ratio'][column]!.length));
+  const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
+  process.stdout.write(`\n${line(['figure', 'result', 'baseline (same run)', 'ratio'])}\n${line(widths.map((width) => '-'.repeat(width)))}\n`);
+  for (const each of rows) process.stdout.write(`${line(each)}\n`);
+} finally {
+  for (const service of services) await service.stop().catch(() => undefined);
+  await deleteRedisPrefix(prefix);
+  await database.drop();
+}
