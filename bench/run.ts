@@ -13,6 +13,9 @@ import { rawSqlHolds } from './support/raw-sql.ts';
 import { runWrk, type WrkResult } from './support/wrk.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+// BENCH_ONLY=holds,keyed,sellout,replicas,expiry,read: some sections only (the raw SQL baseline always runs).
+const only = process.env.BENCH_ONLY?.split(',');
+const want = (section: string) => !only || only.includes(section);
 const apiMain = fileURLToPath(new URL('../apps/api/src/main.ts', import.meta.url));
 const workerMain = fileURLToPath(new URL('../apps/worker/src/main.ts', import.meta.url));
 const bareFastify = fileURLToPath(new URL('./bare-fastify.ts', import.meta.url));
@@ -65,6 +68,7 @@ try {
   let maxRss = 0;
   const sampler = setInterval(() => (maxRss = Math.max(maxRss, api.rssMb())), 200);
   for (const keyed of [false, true]) {
+    if (!want(keyed ? 'keyed' : 'holds')) continue;
     for (const connections of [1, 32, 256]) {
       const productId = await product(10_000_000);
       const result = await holdsThroughApi([api.url], productId, connections, keyed);
@@ -80,7 +84,7 @@ try {
   clearInterval(sampler);
 
   // 3. A sell-out: stock 100, 3,000 requests from 32 clients.
-  {
+  if (want('sellout')) {
     const productId = await product(100);
     let next = 0;
     let granted = 0;
@@ -101,7 +105,7 @@ try {
   }
 
   // 4. Two api processes on the same product.
-  {
+  if (want('replicas')) {
     const second = await startService(apiMain, env);
     services.push(second);
     const productId = await product(10_000_000);
@@ -111,7 +115,7 @@ try {
   }
 
   // 5. Expiry lag: 5,000 holds due within the same second, one worker.
-  {
+  if (want('expiry')) {
     const worker = await startWorker(workerMain, env);
     const productId = await product(10_000);
     const dueFrom = Date.now() + 4_000;
@@ -144,7 +148,7 @@ try {
   }
 
   // 6. The cached product read against a bare Fastify serving the same JSON.
-  {
+  if (want('read')) {
     const bare = await startService(bareFastify, {}, { readyPath: '/health/ready' });
     services.push(bare);
     const productId = await product(1_000);

@@ -4,6 +4,7 @@ import type { CheckoutMetrics } from '@flash-sale/metrics';
 import type { JobQueues } from '@flash-sale/queues';
 import type { Clock } from './clock.ts';
 import type { AbandonedClaims } from './idempotency/abandoned-claims.ts';
+import type { KeyClaimer } from './idempotency/key-claimer.ts';
 import type { SeenPaymentEvents } from './payments/seen-payment-events.ts';
 import type { ProductCache } from './products/product-cache.ts';
 
@@ -20,6 +21,8 @@ export interface CheckoutDeps {
   jobs: Pick<JobQueues, 'enqueue' | 'enqueueMany' | 'remove' | 'runSoon'>;
   seenPaymentEvents: SeenPaymentEvents;
   abandonedClaims: AbandonedClaims;
+  /** Batches the first try of idempotency claims (one per process). */
+  keyClaimer?: KeyClaimer;
   clock: Clock;
   logger: Logger;
   metrics: CheckoutMetrics;

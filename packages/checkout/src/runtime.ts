@@ -7,6 +7,7 @@ import { createFailFastRedis, createJobQueues, logConnectionHealth, redisReady, 
 import { systemClock, type Clock } from './clock.ts';
 import type { CheckoutDeps } from './deps.ts';
 import { createAbandonedClaims } from './idempotency/abandoned-claims.ts';
+import { createKeyClaimer } from './idempotency/key-claimer.ts';
 import { createSeenPaymentEvents } from './payments/seen-payment-events.ts';
 import { createProductCache } from './products/product-cache.ts';
 
@@ -72,6 +73,7 @@ export function createCheckoutRuntime(
       productCache: createProductCache(redis, { keyPrefix: config.redisKeyPrefix, ttlSeconds: config.productCacheTtlSeconds, logger }),
       seenPaymentEvents: createSeenPaymentEvents(redis, { keyPrefix: config.redisKeyPrefix, logger }),
       abandonedClaims: createAbandonedClaims(redis, { keyPrefix: config.redisKeyPrefix, logger }),
+      keyClaimer: createKeyClaimer(db),
       jobs,
       clock: options.clock ?? systemClock,
       logger,

@@ -12,7 +12,7 @@ interface Response {
  * `Idempotent-Replayed: true`. Without a key it simply runs.
  */
 export async function replyIdempotently<R>(
-  deps: Pick<CheckoutDeps, 'db' | 'clock' | 'logger' | 'abandonedClaims'>,
+  deps: Pick<CheckoutDeps, 'db' | 'clock' | 'logger' | 'abandonedClaims' | 'keyClaimer'>,
   request: FastifyRequest,
   reply: FastifyReply,
   execute: (completion?: KeyCompletion<R>) => Promise<R>,

@@ -87,14 +87,19 @@ export async function expireDueHoldsTogether(deps: Deps, turn: BatchTurn<number>
   const due = rows.filter((row) => row.status === 'active' && isDue(row.expiresAt, now));
   let expired = new Set<number>();
   let snapshots = new Map<number, ProductSnapshot>();
-  if (due.length > 0) {
-    const productIds = [...new Set(due.map((row) => row.productId))];
-    const alongside = await deps.db.hold.findMany({
-      where: { productId: { in: productIds }, status: 'active', expiresAt: { lte: now } },
-      select: { id: true },
-      orderBy: { id: 'asc' },
-      take: BULK_EXPIRY_LIMIT,
-    });
+  // Every product these jobs touch, their own hold already ended or not: when jobs run behind
+  // (a crowd due at once), the one in hand may be for a hold expired a moment ago by an earlier
+  // batch, while newer ones of its product have come due since.
+  const productIds = [...new Set(rows.map((row) => row.productId))];
+  const alongside = productIds.length
+    ? await deps.db.hold.findMany({
+        where: { productId: { in: productIds }, status: 'active', expiresAt: { lte: now } },
+        select: { id: true },
+        orderBy: { id: 'asc' },
+        take: BULK_EXPIRY_LIMIT,
+      })
+    : [];
+  if (due.length > 0 || alongside.length > 0) {
     const result = await expireHolds(deps, due.map((row) => row.id), {
       by: 'job',
       skipLocked: false,

@@ -3,14 +3,17 @@ import { IdempotencyKeyInUseError, IdempotencyKeyReusedError } from '@flash-sale
 import { isUniqueViolation, Prisma, type DbOrTx } from '@flash-sale/db';
 import { addSeconds, type Clock } from '../clock.ts';
 import type { AbandonedClaims } from './abandoned-claims.ts';
+import type { FreshClaim, KeyClaimer } from './key-claimer.ts';
 
 export interface StoredResponse {
   status: number;
   body: unknown;
 }
 
+/** A claimed key: found again by its unique (scope, key), and owned while lock_token is ours. */
 export interface KeyClaim {
-  id: number;
+  scope: string;
+  key: string;
   lockToken: string;
 }
 
@@ -22,7 +25,7 @@ export const RETENTION_SECONDS = 24 * 3600;
 export const LEASE_SECONDS = 60;
 const MAX_CLAIM_ATTEMPTS = 5;
 
-type Deps = { db: DbOrTx; clock: Clock; abandonedClaims: AbandonedClaims };
+type Deps = { db: DbOrTx; clock: Clock; abandonedClaims: AbandonedClaims; keyClaimer?: KeyClaimer | undefined };
 
 /**
  * Claims `key` for this request, or says what to do instead: replay the stored response, refuse
@@ -38,23 +41,11 @@ export async function claimIdempotencyKey(
   const { db, clock } = deps;
   for (let attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt += 1) {
     const now = clock.now();
-    try {
-      const row = await db.idempotencyKey.create({
-        data: {
-          scope: request.scope,
-          key: request.key,
-          requestHash: request.requestHash,
-          status: 'processing',
-          lockToken,
-          lockedUntil: addSeconds(now, LEASE_SECONDS),
-          expiresAt: addSeconds(now, RETENTION_SECONDS),
-        },
-        select: { id: true },
-      });
-      return { kind: 'claimed', claim: { id: row.id, lockToken } };
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-    }
+    const fresh = { ...request, lockToken, lockedUntil: addSeconds(now, LEASE_SECONDS), expiresAt: addSeconds(now, RETENTION_SECONDS) };
+    // The common case first: batched with the claims arriving at the same moment, when the
+    // process has a claimer; a retry goes alone.
+    const inserted = attempt === 1 && deps.keyClaimer ? await deps.keyClaimer.insert(fresh) : await insertClaim(db, fresh);
+    if (inserted) return { kind: 'claimed', claim: { scope: request.scope, key: request.key, lockToken } };
 
     const existing = await db.idempotencyKey.findUnique({ where: { scope_key: { scope: request.scope, key: request.key } } });
     if (!existing) continue; // deleted (expired, or freed) between our insert and this read
@@ -74,9 +65,22 @@ export async function claimIdempotencyKey(
       where: { id: existing.id, status: 'processing', lockToken: existing.lockToken },
       data: { lockToken, lockedUntil: addSeconds(now, LEASE_SECONDS) },
     });
-    if (takenOver.count === 1) return { kind: 'claimed', claim: { id: existing.id, lockToken } };
+    if (takenOver.count === 1) return { kind: 'claimed', claim: { scope: request.scope, key: request.key, lockToken } };
   }
   throw new IdempotencyKeyInUseError();
+}
+
+/** One plain INSERT (no read-back: the claim is found again by its unique scope and key). */
+async function insertClaim(db: DbOrTx, claim: FreshClaim): Promise<boolean> {
+  try {
+    await db.$executeRaw`
+      INSERT INTO idempotency_keys (scope, idempotency_key, request_hash, status, lock_token, locked_until, expires_at, created_at)
+      VALUES (${claim.scope}, ${claim.key}, ${claim.requestHash}, 'processing', ${claim.lockToken}, ${claim.lockedUntil}, ${claim.expiresAt}, NOW(3))`;
+    return true;
+  } catch (error) {
+    if (isUniqueViolation(error)) return false;
+    throw error;
+  }
 }
 
 /**
@@ -86,7 +90,7 @@ export async function claimIdempotencyKey(
  */
 export async function completeIdempotencyKey(db: DbOrTx, claim: KeyClaim, response: StoredResponse): Promise<void> {
   const updated = await db.idempotencyKey.updateMany({
-    where: { id: claim.id, lockToken: claim.lockToken, status: 'processing' },
+    where: { scope: claim.scope, key: claim.key, lockToken: claim.lockToken, status: 'processing' },
     data: { status: 'completed', responseStatus: response.status, responseBody: JSON.stringify(response.body) },
   });
   if (updated.count !== 1) throw new IdempotencyKeyInUseError();
@@ -100,20 +104,25 @@ export async function completeIdempotencyKey(db: DbOrTx, claim: KeyClaim, respon
 export async function completeIdempotencyKeys(tx: DbOrTx, completions: { claim: KeyClaim; response: StoredResponse }[]): Promise<void> {
   if (completions.length === 0) return;
   if (completions.length === 1) return completeIdempotencyKey(tx, completions[0]!.claim, completions[0]!.response);
-  const statuses = Prisma.join(completions.map(({ claim, response }) => Prisma.sql`WHEN ${claim.id} THEN ${response.status}`), ' ');
-  const bodies = Prisma.join(completions.map(({ claim, response }) => Prisma.sql`WHEN ${claim.id} THEN ${JSON.stringify(response.body)}`), ' ');
-  const tokens = Prisma.join(completions.map(({ claim }) => Prisma.sql`WHEN ${claim.id} THEN ${claim.lockToken}`), ' ');
-  const ids = Prisma.join(completions.map(({ claim }) => claim.id));
-  const updated = await tx.$executeRaw`
-    UPDATE idempotency_keys
-    SET status = 'completed', response_status = CASE id ${statuses} END, response_body = CASE id ${bodies} END
-    WHERE id IN (${ids}) AND lock_token = CASE id ${tokens} END AND status = 'processing'`;
-  if (updated !== completions.length) throw new IdempotencyKeyInUseError();
+  for (const scope of new Set(completions.map(({ claim }) => claim.scope))) {
+    const own = completions.filter(({ claim }) => claim.scope === scope);
+    const cases = (value: (each: (typeof own)[number]) => unknown) =>
+      Prisma.join(own.map((each) => Prisma.sql`WHEN ${each.claim.key} THEN ${value(each)}`), ' ');
+    // Through the unique (scope, idempotency_key) index: point locks on these rows only.
+    const updated = await tx.$executeRaw`
+      UPDATE idempotency_keys
+      SET status = 'completed',
+          response_status = CASE idempotency_key ${cases((each) => each.response.status)} END,
+          response_body = CASE idempotency_key ${cases((each) => JSON.stringify(each.response.body))} END
+      WHERE scope = ${scope} AND idempotency_key IN (${Prisma.join(own.map((each) => each.claim.key))})
+        AND lock_token = CASE idempotency_key ${cases((each) => each.claim.lockToken)} END AND status = 'processing'`;
+    if (updated !== own.length) throw new IdempotencyKeyInUseError();
+  }
 }
 
 /** Frees the key after a failure that changed nothing (a 5xx), so the client may retry with it. */
 export async function releaseIdempotencyKey(db: DbOrTx, claim: KeyClaim): Promise<void> {
-  await db.idempotencyKey.deleteMany({ where: { id: claim.id, lockToken: claim.lockToken, status: 'processing' } });
+  await db.idempotencyKey.deleteMany({ where: { scope: claim.scope, key: claim.key, lockToken: claim.lockToken, status: 'processing' } });
 }
 
 /**

@@ -33,7 +33,7 @@ export interface KeyCompletion<R> {
   refusalRecorded: boolean;
 }
 
-type Deps = Pick<CheckoutDeps, 'db' | 'clock' | 'logger' | 'abandonedClaims'>;
+type Deps = Pick<CheckoutDeps, 'db' | 'clock' | 'logger' | 'abandonedClaims' | 'keyClaimer'>;
 
 /**
  * Runs a state-changing operation at most once per key (contract section 4). The operation gets

@@ -1,0 +1,45 @@
+import { Prisma, type Db } from '@flash-sale/db';
+import { createBatchLine, type BatchLine } from '../batching/batch-line.ts';
+
+export interface FreshClaim {
+  scope: string;
+  key: string;
+  requestHash: string;
+  lockToken: string;
+  lockedUntil: Date;
+  expiresAt: Date;
+}
+
+/**
+ * The first try of an idempotency claim, for many requests at once: the claims of one endpoint
+ * that arrive together go in one multi-row `INSERT IGNORE`, and one read by the unique
+ * (scope, key) tells each whether its row went in (its lock_token is there). A key that was
+ * already taken is left to claimIdempotencyKey's careful path (replay, 422, 409, takeover).
+ * Autocommit: a claimed key is visible to everyone at once, as the contract's 409 needs.
+ */
+export interface KeyClaimer {
+  /** True when this request's row was inserted: the key is its own now. */
+  insert(claim: FreshClaim): Promise<boolean>;
+}
+
+export function createKeyClaimer(db: Db): KeyClaimer {
+  const line: BatchLine<string, FreshClaim, boolean> = createBatchLine({ maxBatch: 256, maxWaiting: 8_192 }, async (scope, turn) => {
+    const claims = turn.take();
+    try {
+      const rows = Prisma.join(
+        claims.map((each) => Prisma.sql`(${each.scope}, ${each.key}, ${each.requestHash}, 'processing', ${each.lockToken}, ${each.lockedUntil}, ${each.expiresAt}, NOW(3))`),
+      );
+      await db.$executeRaw`
+        INSERT IGNORE INTO idempotency_keys (scope, idempotency_key, request_hash, status, lock_token, locked_until, expires_at, created_at)
+        VALUES ${rows}`;
+      const owners = await db.$queryRaw<{ key: string; lockToken: string }[]>`
+        SELECT idempotency_key AS \`key\`, lock_token AS lockToken FROM idempotency_keys
+        WHERE scope = ${scope} AND idempotency_key IN (${Prisma.join(claims.map((each) => each.key))})`;
+      const ownerOf = new Map(owners.map((row) => [row.key, row.lockToken]));
+      return claims.map((each) => ({ ok: true as const, value: ownerOf.get(each.key) === each.lockToken }));
+    } finally {
+      turn.committed();
+    }
+  });
+  return { insert: (claim) => line.submit(claim.scope, claim) };
+}
