@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '@flash-sale/db';
-import { parseDatabaseUrl } from '@flash-sale/db';
 import { createTestDatabase, type TestDatabase } from '@flash-sale/db/testing';
 import { CuttableProxy, spawnService, uniqueRedisPrefix, type ServiceProcess } from '@flash-sale/testing';
 import { Redis } from 'ioredis';
@@ -40,11 +39,7 @@ export interface FaultStack {
 export async function startFaultStack(): Promise<FaultStack> {
   const database: TestDatabase = await createTestDatabase();
   const redis = await DisposableRedis.start();
-  const target = parseDatabaseUrl(database.url);
-  const mysqlProxy = new CuttableProxy({ host: target.host, port: target.port });
-  await mysqlProxy.up();
-  const viaProxy = new URL(database.url);
-  viaProxy.port = String(mysqlProxy.port);
+  const { proxy: mysqlProxy, url: viaProxy } = await CuttableProxy.inFrontOf(database.url);
   const prefix = uniqueRedisPrefix();
   const redisClient = new Redis(redis.url, { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
   redisClient.on('error', () => undefined);
@@ -52,7 +47,7 @@ export async function startFaultStack(): Promise<FaultStack> {
 
   const env = (extra: Record<string, string> = {}) => ({
     NODE_ENV: 'test',
-    DATABASE_URL: viaProxy.toString(),
+    DATABASE_URL: viaProxy,
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: prefix,
     HOST: '127.0.0.1',

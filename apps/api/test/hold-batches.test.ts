@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createHoldBatcher, createHoldsTogether, type HoldRequest } from '@flash-sale/checkout';
-import { createDb, parseDatabaseUrl } from '@flash-sale/db';
+import { createDb } from '@flash-sale/db';
 import { CuttableProxy, holdRowLock, spawnService, type ServiceProcess } from '@flash-sale/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { request, startTestApp, type TestApp } from './support/test-app.ts';
@@ -59,12 +59,8 @@ describe('a batch whose transaction fails', () => {
   it('answers 503 to every member, and leaves nothing of it in MySQL or Redis', async () => {
     const productId = await t.createProduct({ totalStock: 50 });
     const jobsBefore = await t.queue('hold-expiry').getJobCounts('delayed', 'waiting');
-    const target = parseDatabaseUrl(t.config.databaseUrl);
-    const proxy = new CuttableProxy({ host: target.host, port: target.port });
-    await proxy.up();
-    const viaProxy = new URL(t.config.databaseUrl);
-    viaProxy.port = String(proxy.port);
-    const db = createDb(viaProxy.toString());
+    const { proxy, url: viaProxy } = await CuttableProxy.inFrontOf(t.config.databaseUrl);
+    const db = createDb(viaProxy);
     await db.$queryRaw`SELECT 1`; // the batcher's pool is open before the lock is taken
     const lock = await holdRowLock(t.db, 'products', productId);
     try {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runIdempotent } from '@flash-sale/checkout';
-import { createDb, parseDatabaseUrl } from '@flash-sale/db';
+import { createDb } from '@flash-sale/db';
 import { InsufficientStockError, ServiceUnavailableError } from '@flash-sale/errors';
 import { CuttableProxy, holdRowLock } from '@flash-sale/testing';
 import { request, startTestApp, type TestApp } from './support/test-app.ts';
@@ -151,12 +151,8 @@ describe('keys are never stranded by a store that went away mid-request', () => 
   // The request's own MySQL connection goes through a proxy that the request cuts itself, at
   // the worst moment: after its claim, before it can free or complete the key.
   async function failWhileMySqlIsAway(key: string, body: { product_id: number; qty: number }, failure: Error) {
-    const target = parseDatabaseUrl(t.config.databaseUrl);
-    const proxy = new CuttableProxy({ host: target.host, port: target.port });
-    await proxy.up();
-    const viaProxy = new URL(t.config.databaseUrl);
-    viaProxy.port = String(proxy.port);
-    const db = createDb(viaProxy.toString());
+    const { proxy, url: viaProxy } = await CuttableProxy.inFrontOf(t.config.databaseUrl);
+    const db = createDb(viaProxy);
     try {
       const deps = { ...t.services.deps, db };
       const attempt = runIdempotent(deps, { scope: 'POST /api/holds', key, body }, async () => {

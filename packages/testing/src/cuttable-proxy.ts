@@ -11,6 +11,16 @@ export class CuttableProxy {
   port = 0;
   constructor(private readonly target: { host: string; port: number }) {}
 
+  /** A proxy (up) in front of the server of `url` (mysql://, redis://), and `url` through it. */
+  static async inFrontOf(url: string): Promise<{ proxy: CuttableProxy; url: string }> {
+    const direct = new URL(url);
+    const proxy = new CuttableProxy({ host: direct.hostname, port: Number(direct.port) });
+    await proxy.up();
+    const through = new URL(url);
+    through.port = String(proxy.port);
+    return { proxy, url: through.toString() };
+  }
+
   async up(): Promise<void> {
     if (this.server) return;
     this.server = createServer((client) => {

@@ -4,3 +4,4 @@ export { holdRowLock, type HeldRowLock } from './row-lock.ts';
 export { CuttableProxy } from './cuttable-proxy.ts';
 export { rejectionOf } from './rejection.ts';
 export { sendRawHttp, type RawHttpResponse } from './raw-http.ts';
+export { freePort } from './free-port.ts';
