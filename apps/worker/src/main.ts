@@ -7,5 +7,8 @@ import { startWorkerRuntime } from './worker-runtime.ts';
 const config = loadConfigOrExit('worker');
 const logger = createLogger('worker', config.logLevel);
 installCrashGuards(logger);
-const runtime = await startWorkerRuntime(config, logger);
-installShutdown({ logger, close: () => runtime.close() });
+// Signals are handled from the start: a SIGTERM while the worker is still starting (its queues
+// may already hand it jobs) drains what started instead of killing the process mid-job.
+const starting = startWorkerRuntime(config, logger);
+installShutdown({ logger, close: async () => (await starting).close() });
+await starting;

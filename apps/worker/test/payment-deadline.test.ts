@@ -87,6 +87,20 @@ describe('a result received before the deadline, applied late', () => {
 });
 
 describe('a result received after the deadline', () => {
+  it('for an order whose timeout has not run yet times the order out, whichever job comes first', async () => {
+    const { productId, orderId } = await pendingOrder();
+    // The timeout job is late (or lost): the late result's job comes first.
+    await t.queue('order-timeout').remove(`order-${orderId}`);
+    const dueAt = (await orderRow(orderId)).paymentDueAt.getTime();
+    await vi.waitFor(() => expect(Date.now()).toBeGreaterThan(dueAt), { timeout: 10_000, interval: 50 });
+    const key = newKey();
+    expect((await sendWebhook(t, { order_id: orderId, status: 'success' }, { key })).status).toBe(202);
+    await vi.waitFor(async () => expect((await eventOf(key)).outcome).toBe('conflict'), { timeout: 15_000, interval: 50 });
+    const order = await orderRow(orderId);
+    expect({ status: order.status, cancelReason: order.cancelReason }).toEqual({ status: 'cancelled', cancelReason: 'payment_timeout' });
+    expect(await available(productId)).toBe(10);
+  });
+
   it('for an order already timed out is a conflict, and changes nothing', async () => {
     const { productId, orderId } = await pendingOrder();
     await vi.waitFor(async () => expect((await orderRow(orderId)).cancelReason).toBe('payment_timeout'), { timeout: 15_000, interval: 50 });

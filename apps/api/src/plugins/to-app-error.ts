@@ -6,7 +6,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationFailedError,
 } from '@flash-sale/errors';
-import { isDatabaseUnavailableError } from '@flash-sale/db';
+import { isDatabaseUnavailableError, isRetryableTransactionError } from '@flash-sale/db';
 
 interface FastifyLikeError {
   code?: string;
@@ -35,6 +35,8 @@ export function toAppError(error: unknown, context: { contentType: string | unde
     return new MalformedBodyError();
   }
   if (isDatabaseUnavailableError(error)) return new ServiceUnavailableError('MySQL is unavailable.', { cause: error, retryAfterSeconds: 2 });
+  // A deadlock or lock-wait timeout outside runTransaction's retries: contention, a 503.
+  if (isRetryableTransactionError(error)) return new ServiceUnavailableError('Lock contention did not resolve; retry shortly.', { cause: error, retryAfterSeconds: 1 });
   if (isRedisUnavailableError(error)) return new ServiceUnavailableError('Redis is unavailable.', { cause: error, retryAfterSeconds: 2 });
   return undefined;
 }

@@ -91,7 +91,8 @@ export function createBatchLine<K, I, O>(
       )
       .finally(() => {
         leaveTransaction();
-        if (state.waiting.length === 0 && state.inTransaction === 0 && !state.preparing) keys.delete(key);
+        // Only this state, and only when idle: a newer state for the key may have replaced it.
+        if (keys.get(key) === state && state.waiting.length === 0 && state.inTransaction === 0 && !state.preparing) keys.delete(key);
       });
   };
 

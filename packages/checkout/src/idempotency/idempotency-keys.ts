@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { IdempotencyKeyInUseError, IdempotencyKeyReusedError } from '@flash-sale/errors';
+import { IdempotencyKeyInUseError, IdempotencyKeyReusedError, ServiceUnavailableError } from '@flash-sale/errors';
 import { isUniqueViolation, Prisma, type DbOrTx } from '@flash-sale/db';
 import { addSeconds, type Clock } from '../clock.ts';
 import type { AbandonedClaims } from './abandoned-claims.ts';
@@ -116,7 +116,10 @@ export async function completeIdempotencyKeys(tx: DbOrTx, completions: { claim: 
           response_body = CASE idempotency_key ${cases((each) => JSON.stringify(each.response.body))} END
       WHERE scope = ${scope} AND idempotency_key IN (${Prisma.join(own.map((each) => each.claim.key))})
         AND lock_token = CASE idempotency_key ${cases((each) => each.claim.lockToken)} END AND status = 'processing'`;
-    if (updated !== own.length) throw new IdempotencyKeyInUseError();
+    // A member's claim was taken over (it waited longer than the lease): the batch must not
+    // commit a hold that its key no longer answers for. A 503, so that nothing is recorded
+    // under the keys and every member may retry.
+    if (updated !== own.length) throw new ServiceUnavailableError('An idempotency key of this batch was taken over meanwhile; retry.', { retryAfterSeconds: 1 });
   }
 }
 

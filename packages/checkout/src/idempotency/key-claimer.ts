@@ -1,4 +1,5 @@
-import { Prisma, type Db } from '@flash-sale/db';
+import { isDatabaseUnavailableError, isRetryableTransactionError, Prisma, type Db } from '@flash-sale/db';
+import { ServiceUnavailableError } from '@flash-sale/errors';
 import { createBatchLine, type BatchLine } from '../batching/batch-line.ts';
 
 export interface FreshClaim {
@@ -26,8 +27,10 @@ export function createKeyClaimer(db: Db): KeyClaimer {
   const line: BatchLine<string, FreshClaim, boolean> = createBatchLine({ maxBatch: 256, maxWaiting: 8_192 }, async (scope, turn) => {
     const claims = turn.take();
     try {
+      // Sorted by key, so two processes inserting overlapping keys take their locks in one order.
+      const sorted = [...claims].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       const rows = Prisma.join(
-        claims.map((each) => Prisma.sql`(${each.scope}, ${each.key}, ${each.requestHash}, 'processing', ${each.lockToken}, ${each.lockedUntil}, ${each.expiresAt}, NOW(3))`),
+        sorted.map((each) => Prisma.sql`(${each.scope}, ${each.key}, ${each.requestHash}, 'processing', ${each.lockToken}, ${each.lockedUntil}, ${each.expiresAt}, NOW(3))`),
       );
       await db.$executeRaw`
         INSERT IGNORE INTO idempotency_keys (scope, idempotency_key, request_hash, status, lock_token, locked_until, expires_at, created_at)
@@ -37,6 +40,12 @@ export function createKeyClaimer(db: Db): KeyClaimer {
         WHERE scope = ${scope} AND idempotency_key IN (${Prisma.join(claims.map((each) => each.key))})`;
       const ownerOf = new Map(owners.map((row) => [row.key, row.lockToken]));
       return claims.map((each) => ({ ok: true as const, value: ownerOf.get(each.key) === each.lockToken }));
+    } catch (error) {
+      if (isDatabaseUnavailableError(error)) throw new ServiceUnavailableError('MySQL is unavailable.', { cause: error, retryAfterSeconds: 2 });
+      // A deadlock or lock-wait timeout rolled the one statement back: nothing of it went in,
+      // so each claim tries again on its own (claimIdempotencyKey's careful path).
+      if (isRetryableTransactionError(error)) return claims.map(() => ({ ok: true as const, value: false }));
+      throw error;
     } finally {
       turn.committed();
     }

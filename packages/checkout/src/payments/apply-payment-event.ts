@@ -2,6 +2,8 @@ import { runTransaction, type Tx } from '@flash-sale/db';
 import type { CheckoutDeps } from '../deps.ts';
 import { lockOrder, lockPaymentEvent, type LockedOrder, type LockedPaymentEvent } from '../lock-order.ts';
 import { cancelPendingOrder } from '../orders/cancel-order.ts';
+import { isPastPaymentDeadline } from '../orders/payment-deadline.ts';
+import { timeOutOrders } from '../orders/time-out-orders.ts';
 import type { ProductSnapshot } from '../products/product-snapshot.ts';
 
 export type PaymentEventOutcome = 'applied' | 'ignored_duplicate_state' | 'conflict' | 'orphaned';
@@ -37,6 +39,7 @@ export async function applyPaymentEvent(
   deps: Pick<CheckoutDeps, 'db' | 'clock' | 'productCache' | 'logger' | 'settings' | 'metrics'>,
   paymentEventId: number,
 ): Promise<ApplyPaymentEventResult> {
+  await timeOutFirstIfLate(deps, paymentEventId);
   const result = await runTransaction(deps.db, async (tx): Promise<ApplyPaymentEventResult | { deferred: number }> => {
     const event = await lockPaymentEvent(tx, paymentEventId);
     if (!event) return { outcome: 'not_found' };
@@ -71,6 +74,23 @@ export async function applyPaymentEvent(
     else deps.logger.info(line, `payment event ${result.outcome}`);
   }
   return result;
+}
+
+/**
+ * A result received after its order's payment deadline does not decide the order (the payment
+ * deadline rule in orders/time-out-orders.ts): the order times out, unless a result received in
+ * time decides it, and this one is then recorded against that final state. So the timeout runs
+ * first, through its own path, which sees every result of the order; whichever job comes first,
+ * the outcome is the same. Plain reads here; the timeout and the apply lock what they need.
+ */
+async function timeOutFirstIfLate(deps: Parameters<typeof timeOutOrders>[0], paymentEventId: number): Promise<void> {
+  const event = await deps.db.paymentEvent.findUnique({ where: { id: paymentEventId }, select: { orderId: true, receivedAt: true, outcome: true } });
+  if (!event || event.outcome !== null) return;
+  const order = await deps.db.order.findUnique({ where: { id: event.orderId }, select: { status: true, paymentDueAt: true } });
+  if (order?.status !== 'pending' || event.receivedAt.getTime() <= order.paymentDueAt.getTime()) return;
+  // Within the grace a result received in time may still be landing: wait for the timeout's turn.
+  if (!isPastPaymentDeadline(order.paymentDueAt, deps.clock.now())) throw new PaymentEventDeferredError(paymentEventId, event.orderId);
+  await timeOutOrders(deps, [event.orderId], { by: 'job', skipLocked: false });
 }
 
 async function settle(tx: Tx, event: LockedPaymentEvent, order: LockedOrder): Promise<Recorded> {

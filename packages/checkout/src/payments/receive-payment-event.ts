@@ -30,7 +30,7 @@ export function paymentEventHash(input: { orderId: number; result: PaymentResult
  * body it is refused (422).
  */
 export async function receivePaymentEvent(
-  deps: Pick<CheckoutDeps, 'db' | 'jobs' | 'logger' | 'seenPaymentEvents' | 'metrics'>,
+  deps: Pick<CheckoutDeps, 'db' | 'jobs' | 'logger' | 'seenPaymentEvents' | 'metrics' | 'clock'>,
   input: PaymentEventInput,
 ): Promise<ReceivedPaymentEvent> {
   const bodyHash = paymentEventHash(input);
@@ -43,7 +43,9 @@ export async function receivePaymentEvent(
   let eventId: number;
   try {
     const event = await deps.db.paymentEvent.create({
-      data: { idempotencyKey: input.idempotencyKey, orderId: input.orderId, result: input.result, bodyHash, payload: input.rawBody },
+      // received_at on the same clock as the order's payment_due_at (the app's), so that the
+      // deadline rule compares like with like.
+      data: { idempotencyKey: input.idempotencyKey, orderId: input.orderId, result: input.result, bodyHash, payload: input.rawBody, receivedAt: deps.clock.now() },
       select: { id: true },
     });
     eventId = event.id;
