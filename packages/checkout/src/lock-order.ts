@@ -26,6 +26,11 @@ import { Prisma, type Tx } from '@flash-sale/db';
 // The one locking scan of a secondary index left is the payment timeout's read of an order's
 // payment events (rank 1, taken before anything else).
 //
+// Batches: a batch of holds (holds/create-hold.ts, which says why it cannot oversell and what it
+// does on every failure) takes the same one product lock as a single hold, and a batch of
+// expiries or timeouts takes its rows by id in one statement each, in id order, then their
+// products in id order: a batch is one transaction in this same order, never a new order.
+//
 // These functions are the only places that issue `SELECT ... FOR UPDATE`; each records the rank
 // it took in this transaction and refuses to go backwards, so a violation fails loudly in tests
 // instead of deadlocking under load.
