@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '@flash-sale/db';
 import { createTestDatabase, type TestDatabase } from '@flash-sale/db/testing';
-import { CuttableProxy, spawnService, uniqueRedisPrefix, type ServiceProcess } from '@flash-sale/testing';
+import { CuttableProxy, runScript, spawnService, uniqueRedisPrefix, type ScriptRun, type ServiceProcess } from '@flash-sale/testing';
 import { Redis } from 'ioredis';
 import { DisposableRedis } from './redis-server.ts';
 
@@ -89,22 +88,8 @@ export async function startFaultStack(): Promise<FaultStack> {
   };
 }
 
-export interface CliRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** `flash-sale <args>` as a real process, on the case's stores (directly, not through the proxy). */
-export function runCli(stack: FaultStack, args: string[]): Promise<CliRun> {
+export function runCli(stack: FaultStack, args: string[]): Promise<ScriptRun> {
   const env = { ...process.env, ...stack.env({ LOG_LEVEL: 'silent', DATABASE_URL: stack.databaseUrl }) };
-  const child = spawn(process.execPath, ['--import', 'tsx', cliMain, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runScript({ entry: cliMain, args, env, cwd: repoRoot });
 }

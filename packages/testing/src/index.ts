@@ -5,3 +5,4 @@ export { CuttableProxy } from './cuttable-proxy.ts';
 export { rejectionOf } from './rejection.ts';
 export { sendRawHttp, type RawHttpResponse } from './raw-http.ts';
 export { freePort } from './free-port.ts';
+export { runScript, type ScriptRun } from './run-script.ts';

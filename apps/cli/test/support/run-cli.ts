@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runScript } from '@flash-sale/testing';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '@flash-sale/config';
 import { expect } from 'vitest';
@@ -30,19 +30,7 @@ export function cliEnv(config: Config, overrides: Record<string, string> = {}): 
  * output. Asynchronous, so the test's own connections keep working meanwhile.
  */
 export function runCli(config: Config, args: string[], overrides: Record<string, string> = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...args], {
-    cwd: repoRoot,
-    env: cliEnv(config, overrides),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runScript({ entry: cliEntry, args, env: cliEnv(config, overrides), cwd: repoRoot });
 }
 
 /** Runs a `--json` command and parses stdout, failing with the CLI's stderr if it did not exit 0. */
