@@ -9,7 +9,7 @@ export const openApiPlugin = fp(async (app) => {
       info: {
         title: 'Flash-sale checkout',
         version: '1.0.0',
-        description: 'Holds that never oversell, orders, and a signed payment webhook. See the contract for the rules.',
+        description: 'Holds that never oversell, orders, and a signed payment webhook. The rules in prose: docs/api.md in the repository.',
       },
       tags: [
         { name: 'products' },
