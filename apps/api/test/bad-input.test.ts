@@ -178,10 +178,11 @@ describe('what the HTTP layer answers before any route runs', () => {
     const body = JSON.stringify({ product_id: productId, qty: 1 });
     const response = await sendRawHttp(
       t.url,
-      `POST /api/holds HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: teapot\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      `POST /api/holds HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: teapot\r\nX-Request-Id: expect-1\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
     );
     expect(response.status).toBe(400);
     expectEnvelope(response.body, 'bad_request');
+    expect(response.headers['x-request-id']).toBe('expect-1');
     expect(await t.db.hold.count()).toBe(0);
   });
 });

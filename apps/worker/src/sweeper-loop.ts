@@ -1,5 +1,4 @@
-import { sweep, type CheckoutDeps, type SweepReport } from '@flash-sale/checkout';
-import type { Logger } from '@flash-sale/logger';
+import { sweep } from '@flash-sale/checkout';
 
 export interface SweeperLoop {
   /** Stops scheduling runs and waits for the one in progress, if any. Idempotent. */
@@ -15,8 +14,8 @@ export interface SweeperLoop {
  * the next one is timed from the end of the last, with jitter so replicas drift apart.
  */
 export function startSweeperLoop(
-  deps: Parameters<typeof sweep>[0] & Pick<CheckoutDeps, 'logger'>,
-  options: { intervalMs: number; logger: Logger; onRun?: (report: SweepReport) => void },
+  deps: Parameters<typeof sweep>[0],
+  options: { intervalMs: number },
 ): SweeperLoop {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -25,12 +24,11 @@ export function startSweeperLoop(
   const runOnce = async () => {
     try {
       const report = await sweep(deps);
-      options.onRun?.(report);
-      if (Object.values(report).some((count) => count > 0)) options.logger.info({ ...report }, 'sweep done');
+      if (Object.values(report).some((count) => count > 0)) deps.logger.info({ ...report }, 'sweep done');
     } catch (error) {
       // MySQL away, lock contention: the next run tries again; nothing was half done (each
       // batch is one transaction).
-      options.logger.warn({ err: error }, 'sweep failed; the next run will retry');
+      deps.logger.warn({ err: error }, 'sweep failed; the next run will retry');
     }
   };
   const schedule = () => {

@@ -77,7 +77,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger, options
     .catch((error: unknown) => logger.warn({ err: error }, 'could not remove the legacy sweeper scheduler'));
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   const metricsServer = await startMetricsServer(metrics, config.workerMetricsPort);
-  const sweeper: SweeperLoop = startSweeperLoop(deps, { intervalMs: config.sweepIntervalSeconds * 1000, logger });
+  const sweeper: SweeperLoop = startSweeperLoop(deps, { intervalMs: config.sweepIntervalSeconds * 1000 });
   logger.info({ queues: Object.keys(processors), concurrency: config.workerConcurrency, metricsPort: metricsServer.port }, 'worker ready');
 
   let closing: Promise<void> | undefined;

@@ -74,35 +74,43 @@ describe('the batching line', () => {
 
   it('never has more than two batches of a key in their transaction, however batches end', async () => {
     const { line, batches, mostInTransaction } = scriptedLine({ maxBatch: 10, maxWaiting: 20 });
-    // A commits and lingers in its after-commit tail while later batches come and go.
+    const finish = async (index: number) => {
+      batches[index]!.lock.open();
+      batches[index]!.commit.open();
+      batches[index]!.tail.open();
+      await tick();
+    };
+    // A commits and lingers in its after-commit tail (a slow cache write)…
     const a = line.submit('p', 1);
     await tick();
     batches[0]!.lock.open();
     batches[0]!.commit.open();
     await tick();
+    // …while C comes and goes, leaving the key idle, and D opens and waits for the lock.
     const c = line.submit('p', 2);
     await tick();
-    batches[1]!.lock.open();
-    batches[1]!.commit.open();
-    batches[1]!.tail.open();
+    await finish(1);
     expect(await c).toBe(20);
-    const rest = [3, 4, 5, 6].map((input) => line.submit('p', input));
+    const d = line.submit('p', 3);
     await tick();
-    batches[0]!.tail.open(); // A's tail ends while newer batches of the key are in flight
+    expect(batches).toHaveLength(3);
+    // A's tail ends now: it must not forget D's line, or the next requests open batches of a
+    // line of their own beside D's.
+    batches[0]!.tail.open();
     expect(await a).toBe(10);
     await tick();
-    const more = [7, 8].map((input) => line.submit('p', input));
+    const later = [line.submit('p', 4)];
     await tick();
-    for (let round = 0; round < 10; round += 1) {
-      for (const batch of batches) {
-        batch.lock.open();
-        batch.commit.open();
-        batch.tail.open();
-      }
-      await tick();
-    }
-    expect(await Promise.all([...rest, ...more])).toEqual([30, 40, 50, 60, 70, 80]);
+    // If a second line was opened beside D's, its batch takes its member and holds on (not yet
+    // committed) while one more request arrives.
+    batches[3]?.lock.open();
+    await tick();
+    later.push(line.submit('p', 5));
+    await tick();
     expect(mostInTransaction()).toBeLessThanOrEqual(2);
+    for (let round = 0; round < 10; round += 1) for (let index = 2; index < batches.length; index += 1) await finish(index);
+    expect(await d).toBe(30);
+    expect(await Promise.all(later)).toEqual([40, 50]);
   });
 
   it('fails every member of a batch whose transaction fails, those it had not taken yet included', async () => {

@@ -21,12 +21,20 @@ const children: ChildProcess[] = Object.values(entries).map((entry) =>
   spawn(process.execPath, ['--import', 'tsx', entry], { stdio: 'inherit', env: process.env, detached: true }),
 );
 const running = () => children.filter((child) => child.exitCode === null && child.signalCode === null);
+// Each child is asked to stop once: when one exits while the other is already draining (after
+// Ctrl-C), a second SIGTERM would make the draining one exit at once.
+const asked = new Set<ChildProcess>();
+const stop = (child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM') => {
+  if (signal === 'SIGTERM' && asked.has(child)) return;
+  asked.add(child);
+  child.kill(signal);
+};
 
 let exitCode: number | undefined;
 for (const child of children) {
   child.on('exit', (code, signal) => {
     exitCode ??= code ?? (signal ? 1 : 0);
-    for (const other of running()) other.kill('SIGTERM');
+    for (const other of running()) stop(other);
     if (running().length === 0) process.exit(exitCode);
   });
 }
@@ -36,12 +44,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     const now = Date.now();
     if (now - lastForwardedAt < SAME_SIGNAL_WINDOW_MS) return;
+    const again = lastForwardedAt > 0;
     lastForwardedAt = now;
-    for (const child of running()) child.kill('SIGTERM');
+    // A second Ctrl-C, later, is passed on as such: the children then exit at once.
+    for (const child of running()) stop(child, again ? 'SIGINT' : 'SIGTERM');
   });
 }
-// If this launcher dies without a signal handler running (SIGKILL is the only such case), the
-// children would be left behind in their own group; on a normal exit they are already gone.
+// The children run in their own process group, so nothing else stops them: whenever this
+// launcher exits (normally both are gone by then; not on its own SIGKILL), none is left behind.
 process.on('exit', () => {
   for (const child of running()) child.kill('SIGKILL');
 });

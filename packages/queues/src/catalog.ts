@@ -37,7 +37,7 @@ export const queueCatalog = {
 } as const satisfies Record<string, { jobName: string; payload: TObject; jobId: (payload: never) => string; options: JobsOptions }>;
 
 /**
- * The job scheduler id under which versions before 0.2 ran the sweeper on hold-expiry. The
+ * The job scheduler id under which earlier versions ran the sweeper on hold-expiry. The
  * sweeper now runs from each worker's own timer over MySQL (apps/worker/src/sweeper-loop.ts),
  * so that it survives Redis losing its data; workers remove this scheduler at start.
  */

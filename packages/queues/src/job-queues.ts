@@ -54,23 +54,20 @@ export function createJobQueues(connection: Redis, keyPrefix: string, onError: (
   const queueOf = (name: QueueName): Queue => queues.get(name)!;
   const jobIdOf = <Q extends QueueName>(name: Q, payload: JobPayload<Q>) =>
     (queueCatalog[name].jobId as (payload: JobPayload<Q>) => string)(payload);
+  // A job as the catalog defines it: its name, options and jobId (so it is never doubled).
+  const jobOf = <Q extends QueueName>(name: Q, payload: JobPayload<Q>, delayMs = 0) => ({
+    name: queueCatalog[name].jobName,
+    data: payload,
+    opts: { ...queueCatalog[name].options, jobId: jobIdOf(name, payload), delay: Math.max(0, Math.ceil(delayMs)) },
+  });
 
   return {
     async enqueue(name, payload, options = {}) {
-      const entry = queueCatalog[name];
-      const added = queueOf(name).add(entry.jobName, payload, {
-        ...entry.options,
-        jobId: jobIdOf(name, payload),
-        delay: Math.max(0, Math.ceil(options.delayMs ?? 0)),
-      });
-      await withDeadline(added, COMMAND_DEADLINE_MS, `enqueue on ${name}`);
+      const job = jobOf(name, payload, options.delayMs);
+      await withDeadline(queueOf(name).add(job.name, job.data, job.opts), COMMAND_DEADLINE_MS, `enqueue on ${name}`);
     },
     async enqueueMany(name, payloads, options = {}) {
-      const entry = queueCatalog[name];
-      const delay = Math.max(0, Math.ceil(options.delayMs ?? 0));
-      const added = queueOf(name).addBulk(
-        payloads.map((payload) => ({ name: entry.jobName, data: payload, opts: { ...entry.options, jobId: jobIdOf(name, payload), delay } })),
-      );
+      const added = queueOf(name).addBulk(payloads.map((payload) => jobOf(name, payload, options.delayMs)));
       await withDeadline(added, COMMAND_DEADLINE_MS, `enqueue ${payloads.length} on ${name}`);
     },
     async runSoon(name, payload, options = {}) {

@@ -3,6 +3,7 @@ import type { Server, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequestError, toErrorEnvelope, ValidationFailedError, type AppError } from '@flash-sale/errors';
+import { requestIdOf } from './request-id.ts';
 
 // What answers before a route runs: Fastify's router (a path it cannot decode, a parameter over
 // maxParamLength) and Node's HTTP parser (control characters in a header, broken chunking, an
@@ -41,7 +42,7 @@ export function answerUnknownExpectations(server: Server, logger: FastifyBaseLog
     response.writeHead(appError.status, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(body),
-      'x-request-id': randomUUID(),
+      'x-request-id': requestIdOf(request),
       connection: 'close',
     });
     response.end(body);

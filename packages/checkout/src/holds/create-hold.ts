@@ -141,7 +141,7 @@ export const defaultHoldBatching: BatchLineOptions = { maxBatch: 128, maxWaiting
  * 409 claims, and a sell-out crowd is then answered without waiting behind the holds that can
  * still succeed. Enough stock in the snapshot proves nothing; the batch decides under the lock.
  */
-export function createHoldBatcher(deps: Deps & Pick<CheckoutDeps, 'productCache'>, options: BatchLineOptions = defaultHoldBatching): HoldBatcher {
+export function createHoldBatcher(deps: Deps, options: BatchLineOptions = defaultHoldBatching): HoldBatcher {
   const line = createBatchLine<number, HoldRequest, HoldView>(options, (productId, turn) => createHoldsTogether(deps, productId, turn));
   return {
     async createHold(input, requestOptions = {}) {

@@ -70,7 +70,7 @@ export async function runIdempotent<R>(
     return { ...present(result), replayed: false };
   } catch (error) {
     if (!(error instanceof AppError && error.status < 500)) {
-      await freeKey(deps, claim, request.scope);
+      await freeKey(deps, claim);
       throw error;
     }
     if (completion.refusalRecorded) throw error;
@@ -80,18 +80,18 @@ export async function runIdempotent<R>(
       // The refusal could not be stored, so it must not be answered as if it were: a 503 whose
       // retry runs afresh.
       deps.logger.error({ err: storeError, scope: request.scope }, 'could not record a refused idempotent request');
-      await freeKey(deps, claim, request.scope);
+      await freeKey(deps, claim);
       throw storeError instanceof AppError ? storeError : new ServiceUnavailableError('MySQL is unavailable.', { cause: storeError, retryAfterSeconds: 1 });
     }
     throw error;
   }
 }
 
-async function freeKey(deps: Deps, claim: KeyClaim, scope: string): Promise<void> {
+async function freeKey(deps: Deps, claim: KeyClaim): Promise<void> {
   try {
     await releaseIdempotencyKey(deps.db, claim);
   } catch (error) {
-    deps.logger.warn({ err: error, scope }, 'could not free an idempotency key in MySQL; noted as abandoned for the retry');
+    deps.logger.warn({ err: error, scope: claim.scope }, 'could not free an idempotency key in MySQL; noted as abandoned for the retry');
     await deps.abandonedClaims.mark(claim.lockToken, LEASE_SECONDS);
   }
 }
