@@ -19,7 +19,8 @@ export async function startService(entry: string, env: Record<string, string>, o
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    // Its log lines (4xx at warn, one per refusal in a sell-out) are written, and dropped here.
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
   const readyPath = options.readyPath ?? '/health/ready';
   for (let attempt = 0; ; attempt += 1) {
