@@ -1,12 +1,14 @@
-# One image for every process: the api (default CMD), the worker, migrations and the seed. The
-# services run TypeScript through tsx (a production dependency), so there is no compile output:
-# the final stage holds the sources, production node_modules and the generated Prisma client.
+# One image for every process: the api (default CMD), the worker, migrations, the seed and the ops
+# CLI. The build stage compiles them to JavaScript (`npm run build`: dist/, the generated Prisma
+# client included); the final stage holds dist/, the migrations and production node_modules, and
+# runs plain node: no TypeScript, tsx or esbuild at run time.
 #
 #   docker build -t flash-sale .
 #   docker run --rm -p 3000:3000 -e NODE_ENV=production -e PAYMENT_WEBHOOK_SECRET=... \
 #     -e DATABASE_URL=mysql://... -e REDIS_URL=redis://... flash-sale
-#   worker:     ... flash-sale node --import tsx apps/worker/src/main.ts
-#   migrations: ... flash-sale node --import tsx packages/db/src/migrate/cli.ts
+#   worker:     ... flash-sale node --enable-source-maps dist/worker.js
+#   migrations: ... flash-sale node --enable-source-maps dist/db-migrate.js
+#   ops CLI:    ... flash-sale node dist/cli.js queues
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -20,7 +22,7 @@ COPY packages ./packages
 RUN find apps packages -type f ! -name package.json ! -path '*/bin/*' -delete \
  && find apps packages -depth -type d -empty -delete
 
-# ---- build: full install, generate the Prisma client, type-check. ----
+# ---- build: full install, generate the Prisma client, type-check, compile to dist/. ----
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 ENV CHECKPOINT_DISABLE=1 \
@@ -39,8 +41,10 @@ COPY --from=manifests /app/ ./
 RUN npm ci --ignore-scripts \
  && npm run db:generate
 COPY . .
-# tsx strips types without checking them: refuse to build an image whose sources do not compile.
-RUN npx tsc -p tsconfig.json
+# The compiler used for dist/ (esbuild) strips types without checking them: refuse to build an
+# image whose sources do not type-check, then compile.
+RUN npx tsc -p tsconfig.json \
+ && npm run build
 
 # ---- runtime ----
 FROM ${NODE_IMAGE} AS runtime
@@ -54,16 +58,13 @@ COPY --from=manifests /app/ ./
 # Production dependencies only; no install scripts (prisma is not here to generate anyway).
 RUN npm ci --omit=dev --ignore-scripts \
  && npm cache clean --force
-# Sources come from the same build context the build stage type-checked; .dockerignore keeps
-# tests, bench, .git and local secrets out. tsconfig.json is read by tsx.
-COPY tsconfig.json ./
+# The migrations (read by dist/db-migrate.js at run time) and the compiled processes, which
+# carry the domain packages and the generated Prisma client inside them.
 COPY prisma ./prisma
-COPY apps ./apps
-COPY packages ./packages
-COPY --from=build /app/packages/db/src/generated ./packages/db/src/generated
+COPY --from=build /app/dist ./dist
 
 # Everything above is owned by root and read-only for the process: it writes nothing under
-# /app (tsx caches in /tmp), so a compromised process cannot rewrite its own code.
+# /app, so a compromised process cannot rewrite its own code.
 USER node
 
 # 3000: the api (PORT). 9464: a worker's /metrics and /health/live (WORKER_METRICS_PORT).
@@ -74,6 +75,6 @@ EXPOSE 3000 9464
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/live', { signal: AbortSignal.timeout(2500) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-# Exec form: node is PID 1 and receives SIGTERM itself (graceful shutdown). `node --import tsx`
-# runs in-process, unlike the tsx CLI, which would put a second process in between.
-CMD ["node", "--import", "tsx", "apps/api/src/main.ts"]
+# Exec form: node is PID 1 and receives SIGTERM itself (graceful shutdown). Source maps turn a
+# stack trace back into file:line of the TypeScript sources.
+CMD ["node", "--enable-source-maps", "dist/api.js"]

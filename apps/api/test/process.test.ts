@@ -68,11 +68,13 @@ describe('api graceful shutdown', () => {
 
 describe('npm start: the api and a worker side by side', () => {
   const launcher = fileURLToPath(new URL('../../../packages/process/src/run-together.ts', import.meta.url));
+  // The entry points `npm start` passes it.
+  const entries = ['apps/api/src/main.ts', 'apps/worker/src/main.ts'].map((path) => fileURLToPath(new URL(`../../../${path}`, import.meta.url)));
 
   it("Ctrl-C (SIGINT to the terminal's whole process group) drains both once, and exits 0", async () => {
     // Its own process group, as a terminal's foreground job is: the signal below reaches every
     // process in it, as Ctrl-C does.
-    const child = spawn(process.execPath, ['--import', 'tsx', launcher], {
+    const child = spawn(process.execPath, ['--import', 'tsx', launcher, ...entries], {
       env: { ...process.env, ...envOfTestApp({ WORKER_METRICS_PORT: '0', SWEEP_INTERVAL_SECONDS: '3600', LOG_LEVEL: 'info' }) },
       stdio: ['ignore', 'pipe', 'inherit'],
       detached: true,

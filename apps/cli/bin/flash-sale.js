@@ -1,14 +1,27 @@
 #!/usr/bin/env node
-// `npx flash-sale …` from the repo: runs the TypeScript CLI through tsx, in a child process.
+// `npx flash-sale …`: in a development checkout, runs the TypeScript CLI through tsx (always the
+// current source); where tsx is not installed (a production install, `npm ci --omit=dev`), runs
+// the compiled CLI from `npm run build` (dist/cli.js). Either way in a child process.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-// Node resolves a bare `--import tsx` from the current directory, which fails outside the
-// repository; resolved from here, it is the tsx this package depends on (as a file: URL).
-const tsx = import.meta.resolve('tsx');
-const child = spawn(process.execPath, ['--import', tsx, main, ...process.argv.slice(2)], { stdio: 'inherit' });
+/** The tsx this package depends on in development, as a file: URL; undefined in production. */
+function resolveTsx() {
+  try {
+    // Node resolves a bare `--import tsx` from the current directory, which fails outside the
+    // repository; resolved from here, it is the tsx next to this package.
+    return import.meta.resolve('tsx');
+  } catch {
+    return undefined;
+  }
+}
+
+const tsx = resolveTsx();
+const args = tsx
+  ? ['--import', tsx, fileURLToPath(new URL('../src/main.ts', import.meta.url))]
+  : ['--enable-source-maps', fileURLToPath(new URL('../../../dist/cli.js', import.meta.url))];
+const child = spawn(process.execPath, [...args, ...process.argv.slice(2)], { stdio: 'inherit' });
 
 // Ctrl-C reaches the whole foreground process group, the CLI included: the CLI handles it
 // (`watch` restores the terminal and exits 0), so this wrapper only waits instead of dying

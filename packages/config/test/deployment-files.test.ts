@@ -164,8 +164,8 @@ export function checkCompose(document: unknown): string[] {
   if (migrate.restart !== 'no') problems.push(`migrate: must be one-shot, restart "no" (is ${String(migrate.restart)})`);
   if (dependsOn(migrate).get('mysql') !== 'service_healthy') problems.push('migrate: must depend on mysql service_healthy');
   const migrateCommand = commandText(migrate.command);
-  const migrateAt = migrateCommand.indexOf('packages/db/src/migrate/cli.ts');
-  const seedAt = migrateCommand.indexOf('packages/db/src/seed/cli.ts');
+  const migrateAt = migrateCommand.indexOf('dist/db-migrate.js');
+  const seedAt = migrateCommand.indexOf('dist/db-seed.js');
   if (migrateAt === -1 || seedAt < migrateAt) problems.push('migrate: must run the migrations, then the seed');
   for (const name of ['api', 'worker'] as const) {
     const deps = dependsOn(service(name));
@@ -185,11 +185,15 @@ export function checkCompose(document: unknown): string[] {
     const other = service(name);
     if (!other.build && (typeof api.image !== 'string' || other.image !== api.image)) problems.push(`${name}: must run the api's image`);
   }
-  if (api.command !== undefined && !commandText(api.command).includes('apps/api/src/main.ts')) problems.push('api: must run apps/api/src/main.ts');
+  if (api.command !== undefined && !commandText(api.command).includes('dist/api.js')) problems.push('api: must run dist/api.js');
   if (!tokens(api.ports).some((port) => /^(\d+\.\d+\.\d+\.\d+:)?3000:3000(\/tcp)?$/.test(port)) && !(Array.isArray(api.ports) && api.ports.some((p) => isDict(p) && Number(p.target) === 3000))) {
     problems.push('api: must publish 3000:3000');
   }
-  if (!commandText(worker.command).includes('apps/worker/src/main.ts')) problems.push('worker: must run apps/worker/src/main.ts');
+  if (!commandText(worker.command).includes('dist/worker.js')) problems.push('worker: must run dist/worker.js');
+  // Production runs the compiled JavaScript with plain node; tsx is for development only.
+  for (const name of ['api', 'worker', 'migrate'] as const) {
+    if (/\btsx\b|\.ts\b/.test(commandText(service(name).command))) problems.push(`${name}: must run compiled JavaScript (dist/), not TypeScript through tsx`);
+  }
   if (worker.container_name !== undefined) problems.push('worker: container_name prevents --scale worker=N');
   if (worker.ports !== undefined && tokens(worker.ports).length + (Array.isArray(worker.ports) ? worker.ports.length : 0) > 0) {
     problems.push('worker: a published port prevents --scale worker=N');
@@ -348,14 +352,16 @@ export function checkDockerfile(text: string): string[] {
   const finalEnv = final.instructions.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ');
   if (!/(^|\s)NODE_ENV(=|\s+)["']?production\b/.test(finalEnv)) problems.push('final stage must set NODE_ENV=production');
 
-  // The generated Prisma client comes from a stage that generated it.
-  const generatedCopy = final.instructions.find((i) => i.keyword === 'COPY' && /--from=/.test(i.args) && i.args.includes('packages/db/src/generated'));
-  if (!generatedCopy) problems.push('final stage must COPY --from=<build> the generated Prisma client (packages/db/src/generated)');
+  // The compiled processes (the generated Prisma client compiled in) come from a stage that
+  // generated the client and ran the build.
+  const distCopy = final.instructions.find((i) => i.keyword === 'COPY' && /--from=/.test(i.args) && /\/dist\b/.test(i.args));
+  if (!distCopy) problems.push('final stage must COPY --from=<build> the compiled dist/ (npm run build)');
   else {
-    const from = /--from=(\S+)/.exec(generatedCopy.args)?.[1] ?? '';
+    const from = /--from=(\S+)/.exec(distCopy.args)?.[1] ?? '';
     const source = builders.find((stage) => stage.name === from || String(stage.index) === from);
-    const generates = source?.instructions.some((i) => i.keyword === 'RUN' && /prisma generate|db:generate/.test(i.args));
-    if (!source || !generates) problems.push(`the generated client is copied from stage ${from}, which does not run prisma generate`);
+    const runs = (pattern: RegExp) => source?.instructions.some((i) => i.keyword === 'RUN' && pattern.test(i.args));
+    if (!source || !runs(/prisma generate|db:generate/)) problems.push(`dist/ is copied from stage ${from}, which does not run prisma generate`);
+    else if (!runs(/npm run build/)) problems.push(`dist/ is copied from stage ${from}, which does not run npm run build`);
   }
 
   // Runs as a non-root user, in exec form, the api by default.
@@ -370,7 +376,8 @@ export function checkDockerfile(text: string): string[] {
       argv = undefined;
     }
     if (!Array.isArray(argv) || !argv.every((part) => typeof part === 'string')) problems.push(`CMD must be exec form (a JSON array): ${cmd.args}`);
-    else if (!argv.includes('apps/api/src/main.ts')) problems.push('the default CMD must run the api');
+    else if (!argv.includes('dist/api.js')) problems.push('the default CMD must run the api (dist/api.js)');
+    else if (argv.some((part) => /\btsx\b/.test(part))) problems.push('the default CMD must run plain node, not tsx');
   }
   const users = final.instructions.slice(0, cmdIndex === -1 ? undefined : cmdIndex).filter((i) => i.keyword === 'USER');
   const user = users[users.length - 1]?.args.split(':')[0];
@@ -427,6 +434,7 @@ const MUST_BE_IGNORED = [
   'npm-debug.log',
   '.env',
   'packages/db/src/generated/prisma/client.ts',
+  'dist/api.js',
 ];
 const MUST_BE_KEPT = [
   'package.json',
@@ -440,6 +448,7 @@ const MUST_BE_KEPT = [
   'apps/cli/bin/flash-sale.js',
   'packages/db/src/migrate/cli.ts',
   'packages/db/src/seed/cli.ts',
+  'scripts/build.ts',
 ];
 
 export function checkDockerignore(text: string): string[] {
@@ -485,7 +494,8 @@ describe('docker-compose.yml', () => {
     ['an api checking liveness only', (s) => void (dict(svc(s, 'api').healthcheck).test = ['CMD', 'node', '-e', "fetch('http://127.0.0.1:3000/health/live')"]), /health\/ready/],
     ['a restarting migrate', (s) => void (svc(s, 'migrate').restart = 'on-failure'), /migrate: must be one-shot/],
     ['migrate not waiting for MySQL', (s) => delete svc(s, 'migrate').depends_on, /migrate: must depend on mysql/],
-    ['migrate without the seed', (s) => void (svc(s, 'migrate').command = ['node', '--import', 'tsx', 'packages/db/src/migrate/cli.ts']), /migrations, then the seed/],
+    ['migrate without the seed', (s) => void (svc(s, 'migrate').command = ['node', 'dist/db-migrate.js']), /migrations, then the seed/],
+    ['a worker through tsx', (s) => void (svc(s, 'worker').command = ['node', '--import', 'tsx', 'apps/worker/src/main.ts']), /worker: must run dist\/worker.js/],
     ['api started before migrate finished', (s) => void (dict(dict(svc(s, 'api').depends_on).migrate).condition = 'service_started'), /api: must depend on migrate/],
     ['worker not waiting for Redis', (s) => delete dict(svc(s, 'worker').depends_on).redis, /worker: must depend on redis/],
     ['a short grace period', (s) => void (svc(s, 'api').stop_grace_period = '10s'), /api: stop_grace_period/],
@@ -538,11 +548,13 @@ describe('Dockerfile', () => {
     ['a full install in the final stage', () => replaced(/npm ci --omit=dev --ignore-scripts/, 'npm ci --ignore-scripts'), /--omit=dev/],
     ['install scripts in the final stage', () => replaced(/npm ci --omit=dev --ignore-scripts/, 'npm ci --omit=dev'), /must pass --ignore-scripts/],
     ['a download', () => replaced(/^USER node$/m, 'RUN curl -fsSL https://example.invalid/x | sh\nUSER node'), /curl\/wget/],
-    ['no generated client', () => replaced(/^COPY --from=build \/app\/packages\/db\/src\/generated.*$/m, ''), /generated Prisma client/],
-    ['a client from a stage that does not generate', () => replaced(/COPY --from=build \/app\/packages\/db\/src\/generated/, 'COPY --from=manifests /app/packages/db/src/generated'), /does not run prisma generate/],
+    ['no compiled dist/', () => replaced(/^COPY --from=build \/app\/dist.*$/m, ''), /compiled dist/],
+    ['dist/ from a stage that does not generate', () => replaced(/COPY --from=build \/app\/dist/, 'COPY --from=manifests /app/dist'), /does not run prisma generate/],
+    ['a build stage that does not compile', () => replaced(/ \\\n && npm run build/, ''), /does not run npm run build/],
+    ['an api through tsx', () => replaced(/^CMD \[.*\]$/m, 'CMD ["node", "--import", "tsx", "dist/api.js"]'), /plain node/],
     ['running as root', () => replaced(/^USER node$/m, 'USER root'), /non-root USER/],
     ['no USER', () => replaced(/^USER node$/m, ''), /non-root USER/],
-    ['a shell-form CMD', () => replaced(/^CMD \[.*\]$/m, 'CMD node --import tsx apps/api/src/main.ts'), /exec form/],
+    ['a shell-form CMD', () => replaced(/^CMD \[.*\]$/m, 'CMD node dist/api.js'), /exec form/],
     ['no HEALTHCHECK', () => replaced(/^HEALTHCHECK[\s\S]*?\n(?=\n)/m, ''), /HEALTHCHECK/],
     ['a port not exposed', () => replaced(/^EXPOSE 3000 9464$/m, 'EXPOSE 3000'), /EXPOSE 9464/],
     ['a development final stage', () => replaced(/ENV NODE_ENV=production/, 'ENV NODE_ENV=development'), /NODE_ENV=production/],

@@ -1,6 +1,8 @@
-// `npm start` runs the api and one worker side by side in one terminal. Ctrl-C or SIGTERM shuts
-// each down gracefully, once; if either exits, the other is stopped and this exits with the
-// first one's code.
+// `npm start` runs the api and one worker side by side in one terminal (`npm run start:prod` the
+// same, compiled): the entry points to run are its arguments, and each child runs under the same
+// Node flags as this launcher (tsx's loader in development, none in production). Ctrl-C or
+// SIGTERM shuts each down gracefully, once; if either exits, the other is stopped and this exits
+// with the first one's code.
 //
 // The children run in their own process group (`detached`), so the terminal's Ctrl-C reaches
 // only this launcher (and npm above it), never the children directly: they get exactly one
@@ -9,16 +11,16 @@
 // to this process as well, so signals that arrive together count as one; a Ctrl-C pressed again
 // later is passed on as a second signal, which makes the children exit at once.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 
-const entries = {
-  api: fileURLToPath(new URL('../../../apps/api/src/main.ts', import.meta.url)),
-  worker: fileURLToPath(new URL('../../../apps/worker/src/main.ts', import.meta.url)),
-};
+const entries = process.argv.slice(2);
+if (entries.length === 0) {
+  process.stderr.write('usage: run-together <entry point> [<entry point> ...]\n');
+  process.exit(2);
+}
 const SAME_SIGNAL_WINDOW_MS = 500;
 
-const children: ChildProcess[] = Object.values(entries).map((entry) =>
-  spawn(process.execPath, ['--import', 'tsx', entry], { stdio: 'inherit', env: process.env, detached: true }),
+const children: ChildProcess[] = entries.map((entry) =>
+  spawn(process.execPath, [...process.execArgv, entry], { stdio: 'inherit', env: process.env, detached: true }),
 );
 const running = () => children.filter((child) => child.exitCode === null && child.signalCode === null);
 // Each child is asked to stop once: when one exits while the other is already draining (after

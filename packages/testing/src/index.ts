@@ -6,3 +6,4 @@ export { rejectionOf } from './rejection.ts';
 export { sendRawHttp, type RawHttpResponse } from './raw-http.ts';
 export { freePort } from './free-port.ts';
 export { runScript, type ScriptRun } from './run-script.ts';
+export { runnerArgs } from './runner-args.ts';

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { runnerArgs } from './runner-args.ts';
 
 export interface ScriptRun {
   status: number | null;
@@ -7,12 +8,13 @@ export interface ScriptRun {
 }
 
 /**
- * Runs a TypeScript entry point (`tsx <entry> <args>`) as a real process, stdin not a terminal
+ * Runs an entry point (a `.ts` source through tsx, a compiled `.js` with plain node) as a real
+ * process, stdin not a terminal
  * (like cron or CI), and collects its output. Asynchronous, so the test's own connections keep
  * working meanwhile.
  */
 export function runScript(options: { entry: string; args: string[]; env: NodeJS.ProcessEnv; cwd: string }): Promise<ScriptRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', options.entry, ...options.args], {
+  const child = spawn(process.execPath, [...runnerArgs(options.entry), options.entry, ...options.args], {
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { runnerArgs } from './runner-args.ts';
 
 export interface ServiceProcess {
   child: ChildProcess;
@@ -28,7 +29,8 @@ export async function killSpawnedServices(): Promise<void> {
 }
 
 /**
- * Runs a service entry point (`tsx <entry>`) as a real process and collects its pino lines.
+ * Runs a service entry point as a real process (a `.ts` source through tsx, a compiled `.js` with
+ * plain node) and collects its pino lines.
  * Resolves once a line satisfies `ready`, or, with `ready` omitted, at once.
  */
 export async function spawnService(options: {
@@ -36,7 +38,7 @@ export async function spawnService(options: {
   env: Record<string, string>;
   ready?: (line: Record<string, unknown>) => boolean;
 }): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
+  const child = spawn(process.execPath, [...runnerArgs(options.entry), options.entry], {
     env: { ...process.env, LOG_LEVEL: 'info', ...options.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -50,7 +50,7 @@ export async function applyMigrations(options: {
   logger?: Pick<Logger, 'info' | 'warn'>;
 }): Promise<MigrationReport> {
   const target = parseDatabaseUrl(options.databaseUrl);
-  const files = readMigrationFiles(options.migrationsDir ?? defaultMigrationsDir);
+  const files = readMigrationFiles(options.migrationsDir ?? defaultMigrationsDir());
   const connection = await mariadb.createConnection({
     host: target.host,
     port: target.port,

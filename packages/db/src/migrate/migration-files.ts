@@ -1,9 +1,19 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const defaultMigrationsDir = fileURLToPath(new URL('../../../../prisma/migrations', import.meta.url));
+/**
+ * The project's `prisma/migrations`, found upwards from this module: the same folder whether it
+ * runs from its TypeScript source (packages/db/src/migrate) or compiled into dist/.
+ */
+export function defaultMigrationsDir(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'prisma', 'migrations');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) throw new Error('No prisma/migrations folder above the migration runner.');
+  }
+}
 
 export interface MigrationFile {
   name: string;
