@@ -47,12 +47,17 @@ describe('GET /metrics', () => {
   });
 });
 
-describe('GET /docs', () => {
-  it('serves the OpenAPI document of every endpoint of the contract', async () => {
-    const response = await request(t.url, 'GET', '/docs');
+describe('GET /docs/json', () => {
+  const openApi = async () => {
+    const response = await request(t.url, 'GET', '/docs/json');
     expect(response.status).toBe(200);
-    expect(response.body.openapi).toBe('3.1.0');
-    const operations = Object.entries(response.body.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
+    return response.body;
+  };
+
+  it('serves the OpenAPI 3.1 document of every endpoint of the contract', async () => {
+    const document = await openApi();
+    expect(document.openapi).toBe('3.1.0');
+    const operations = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
       Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
     );
     expect(operations.sort()).toEqual(
@@ -68,17 +73,68 @@ describe('GET /docs', () => {
         'GET /health/live',
         'GET /health/ready',
         'GET /metrics',
-        'GET /docs',
       ].sort(),
     );
-    const createHold = response.body.paths['/api/holds'].post;
+    const createHold = document.paths['/api/holds'].post;
     expect(Object.keys(createHold.responses)).toEqual(expect.arrayContaining(['201', '400', '404', '409', '422', '503']));
     expect(createHold.requestBody.content['application/json'].schema.required).toEqual(['product_id', 'qty']);
   });
 
+  it('gives every operation an example, and every error response its envelope, codes and an example', async () => {
+    const document = await openApi();
+    const withoutExample: string[] = [];
+    const badErrors: string[] = [];
+    for (const [path, methods] of Object.entries(document.paths as Record<string, Record<string, any>>)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        const name = `${method.toUpperCase()} ${path}`;
+        const media = (content: any) => Object.values(content ?? {}) as any[];
+        const success = Object.entries(operation.responses as Record<string, any>).filter(([status]) => status.startsWith('2'));
+        const hasExample = [...media(operation.requestBody?.content), ...success.flatMap(([, response]) => media(response.content))].some(
+          (each) => each.example !== undefined || each.examples !== undefined || each.schema?.examples !== undefined,
+        );
+        if (!hasExample) withoutExample.push(name);
+        for (const [status, response] of Object.entries(operation.responses as Record<string, any>)) {
+          // Readiness answers 503 with its own body (which store is down), as the contract says.
+          if (Number(status) < 400 || name === 'GET /health/ready') continue;
+          const [content] = media(response.content);
+          const example = content?.example ?? content?.schema?.examples?.[0];
+          const codes = [...String(response.description).matchAll(/`([a-z_]+)`/g)].map((match) => match[1]);
+          if (!content?.schema?.properties?.error || !example?.error?.code || !codes.includes(example.error.code)) badErrors.push(`${name} ${status}`);
+        }
+      }
+    }
+    expect(withoutExample).toEqual([]);
+    expect(badErrors).toEqual([]);
+    // Every code the contract lists appears in the document.
+    const text = JSON.stringify(document);
+    for (const code of ['validation_failed', 'malformed_body', 'bad_request', 'unsupported_media_type', 'payload_too_large', 'route_not_found', 'product_not_found', 'hold_not_found', 'order_not_found', 'insufficient_stock', 'hold_expired', 'hold_already_used', 'hold_released', 'idempotency_key_in_use', 'idempotency_key_reused', 'invalid_signature', 'service_unavailable']) {
+      expect(text).toContain(`\`${code}\``);
+    }
+  });
+
+  it("describes the webhook's signature as a security scheme that the webhook requires", async () => {
+    const document = await openApi();
+    expect(document.components.securitySchemes.paymentSignature).toMatchObject({ type: 'apiKey', in: 'header', name: 'Payment-Signature' });
+    expect(document.components.securitySchemes.paymentSignature.description).toContain('HMAC-SHA256');
+    expect(document.paths['/api/payments/webhook'].post.security).toEqual([{ paymentSignature: [] }]);
+  });
+
+  it('GET /docs is a browsable page, served from our own dependencies', async () => {
+    const page = await fetch(`${t.url}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    // Every script and stylesheet it loads is ours (relative), none from a CDN.
+    const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]!);
+    expect(sources.length).toBeGreaterThan(0);
+    expect(sources.filter((source) => /^(https?:)?\/\//.test(source))).toEqual([]);
+  });
+
   it('has no route without a schema: every route declares its responses', () => {
-    const routes = t.app.routeTable.filter((route) => route.method !== 'HEAD');
-    expect(routes.length).toBeGreaterThanOrEqual(12);
+    // The documentation page's own routes (its HTML, scripts, /docs/json) are not API endpoints:
+    // they are hidden from the document they serve.
+    const routes = t.app.routeTable.filter((route) => route.method !== 'HEAD' && !(route.schema as { hide?: boolean } | undefined)?.hide);
+    expect(routes.length).toBeGreaterThanOrEqual(11);
     const withoutSchema = routes
       .filter((route) => {
         const schema = route.schema as { response?: Record<string, unknown> } | undefined;

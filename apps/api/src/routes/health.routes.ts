@@ -6,7 +6,10 @@ import { withDeadline } from '@flash-sale/queues';
 
 const CHECK_TIMEOUT_MS = 1_500;
 const Check = Type.Union([Type.Literal('ok'), Type.Literal('down')]);
-const Readiness = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]), checks: Type.Object({ mysql: Check, redis: Check }) });
+const Readiness = Type.Object(
+  { status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]), checks: Type.Object({ mysql: Check, redis: Check }) },
+  { examples: [{ status: 'ok', checks: { mysql: 'ok', redis: 'ok' } }] },
+);
 
 async function answers(probe: () => Promise<unknown>): Promise<'ok' | 'down'> {
   try {
@@ -19,7 +22,7 @@ async function answers(probe: () => Promise<unknown>): Promise<'ok' | 'down'> {
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db; redis: Redis; isClosing: () => boolean }> = async (app, { db, redis, isClosing }) => {
   app.get('/health/live', {
-    schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+    schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }, { examples: [{ status: 'ok' }] }) } },
     handler: async () => ({ status: 'ok' as const }),
   });
 

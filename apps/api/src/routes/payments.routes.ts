@@ -25,6 +25,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps; webh
     schema: {
       tags: ['payments'],
       summary: 'Receive a payment result from the provider',
+      security: [{ paymentSignature: [] }],
       description: [
         'Signed with `Payment-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`; stored durably before the 202;',
         'applied by a worker, normally within a second.',

@@ -10,23 +10,57 @@ export const Timestamp = Type.String({ format: 'date-time', examples: ['2026-11-
 
 export const IdParams = Type.Object({ id: Id });
 
-export const ErrorEnvelope = Type.Object(
-  {
-    error: Type.Object({
-      code: Type.String(),
-      message: Type.String(),
-      details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    }),
-  },
-  { $id: 'ErrorEnvelope' },
-);
+const errorEnvelope = (options: { description: string; examples: unknown[] }) =>
+  Type.Object(
+    {
+      error: Type.Object({
+        code: Type.String({ description: 'Stable and documented: branch on this, never on message.' }),
+        message: Type.String({ description: 'One human sentence.' }),
+        details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      }),
+    },
+    options,
+  );
 
 /** Printable ASCII, 1..255 (contract section 4). */
 export const IdempotencyKeyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]+$' })),
 });
 
-/** The error responses a route can give, for validation of the reply and for the docs. */
+/** The stable error codes by HTTP status, and an example of each status's envelope. */
+export const errorCodesByStatus: Record<number, { codes: string[]; example: { code: string; message: string; details?: Record<string, unknown> } }> = {
+  400: {
+    codes: ['validation_failed', 'malformed_body', 'bad_request'],
+    example: { code: 'validation_failed', message: 'Invalid body: qty.', details: { fields: [{ in: 'body', field: 'qty', message: 'Expected integer to be greater or equal to 1' }] } },
+  },
+  401: { codes: ['invalid_signature'], example: { code: 'invalid_signature', message: 'The Payment-Signature header does not match the body.' } },
+  404: {
+    codes: ['route_not_found', 'product_not_found', 'hold_not_found', 'order_not_found'],
+    example: { code: 'product_not_found', message: 'Product 999 does not exist.' },
+  },
+  409: {
+    codes: ['insufficient_stock', 'hold_expired', 'hold_already_used', 'hold_released', 'idempotency_key_in_use'],
+    example: { code: 'insufficient_stock', message: 'Product 1 has only 1 left.', details: { available_stock: 1 } },
+  },
+  413: { codes: ['payload_too_large'], example: { code: 'payload_too_large', message: 'The body is larger than 65536 bytes.' } },
+  415: { codes: ['unsupported_media_type'], example: { code: 'unsupported_media_type', message: 'Send the body as application/json.' } },
+  422: { codes: ['idempotency_key_reused'], example: { code: 'idempotency_key_reused', message: 'This Idempotency-Key was used with a different request body.' } },
+  503: {
+    codes: ['service_unavailable'],
+    example: { code: 'service_unavailable', message: 'MySQL is unavailable.' },
+  },
+};
+
+/**
+ * The error responses a route can give, for the reply's serialization and for the docs: the
+ * envelope, the codes this status can carry, and an example.
+ */
 export function errorResponses(...statuses: number[]): Record<number, TSchema> {
-  return Object.fromEntries(statuses.map((status) => [status, ErrorEnvelope]));
+  return Object.fromEntries(
+    statuses.map((status) => {
+      const { codes, example } = errorCodesByStatus[status] ?? { codes: [], example: { code: 'error', message: 'An error.' } };
+      const description = `Error envelope; \`error.code\` is one of: ${codes.map((code) => `\`${code}\``).join(', ')}.${status === 503 ? ' `Retry-After` says when to retry.' : ''}`;
+      return [status, errorEnvelope({ description, examples: [{ error: example }] })];
+    }),
+  );
 }

@@ -5,15 +5,18 @@ import { Id, Timestamp } from './common.ts';
 export function createHoldBody(maxQtyPerHold: number) {
   return Type.Object(
     { product_id: Id, qty: Type.Integer({ minimum: 1, maximum: maxQtyPerHold }) },
-    { additionalProperties: false },
+    { additionalProperties: false, examples: [{ product_id: 1, qty: 2 }] },
   );
 }
 
-export const Hold = Type.Object({
-  hold_id: Id,
-  product_id: Id,
-  qty: Type.Integer(),
-  status: Type.Union([Type.Literal('active'), Type.Literal('used'), Type.Literal('expired'), Type.Literal('released')]),
-  expires_at: Timestamp,
-  order_id: Type.Union([Id, Type.Null()]),
-});
+export const Hold = Type.Object(
+  {
+    hold_id: Id,
+    product_id: Id,
+    qty: Type.Integer(),
+    status: Type.Union([Type.Literal('active'), Type.Literal('used'), Type.Literal('expired'), Type.Literal('released')]),
+    expires_at: Timestamp,
+    order_id: Type.Union([Id, Type.Null()]),
+  },
+  { description: 'The hold. A hold whose expires_at has passed reads as expired.', examples: [{ hold_id: 42, product_id: 1, qty: 2, status: 'active', expires_at: '2026-11-21T10:02:00.000Z', order_id: null }] },
+);

@@ -1,16 +1,27 @@
 import { Type } from '@sinclair/typebox';
 import { Id, Money, Timestamp } from './common.ts';
 
-export const CreateOrderBody = Type.Object({ hold_id: Id }, { additionalProperties: false });
+export const CreateOrderBody = Type.Object({ hold_id: Id }, { additionalProperties: false, examples: [{ hold_id: 42 }] });
 
-export const Order = Type.Object({
-  order_id: Id,
-  hold_id: Id,
-  product_id: Id,
-  qty: Type.Integer(),
-  amount: Money,
-  status: Type.Union([Type.Literal('pending'), Type.Literal('paid'), Type.Literal('cancelled')]),
-  cancel_reason: Type.Union([Type.Literal('payment_failed'), Type.Literal('payment_timeout'), Type.Null()]),
-  created_at: Timestamp,
-  updated_at: Timestamp,
-});
+export const Order = Type.Object(
+  {
+    order_id: Id,
+    hold_id: Id,
+    product_id: Id,
+    qty: Type.Integer(),
+    amount: Money,
+    status: Type.Union([Type.Literal('pending'), Type.Literal('paid'), Type.Literal('cancelled')]),
+    cancel_reason: Type.Union([Type.Literal('payment_failed'), Type.Literal('payment_timeout'), Type.Null()]),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  {
+    description: 'The order.',
+    examples: [
+      {
+        order_id: 7, hold_id: 42, product_id: 1, qty: 2, amount: '398.00', status: 'pending', cancel_reason: null,
+        created_at: '2026-11-21T10:00:30.000Z', updated_at: '2026-11-21T10:00:30.000Z',
+      },
+    ],
+  },
+);

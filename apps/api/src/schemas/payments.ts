@@ -14,7 +14,7 @@ export const PaymentWebhookBody = Type.Object(
     status: Type.Union([Type.Literal('success'), Type.Literal('failure')]),
     idempotency_key: Type.Optional(IdempotencyKey),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ order_id: 7, status: 'success' }] },
 );
 
-export const PaymentWebhookAck = Type.Object({ received: Type.Literal(true), duplicate: Type.Boolean() });
+export const PaymentWebhookAck = Type.Object({ received: Type.Literal(true), duplicate: Type.Boolean() }, { description: 'Received: 202 for a new key (stored before this answer), 200 with duplicate true for a key already received with the same body.', examples: [{ received: true, duplicate: false }] });

@@ -1,21 +1,29 @@
 import { Type } from '@sinclair/typebox';
 import { Id, Money } from './common.ts';
 
-export const Product = Type.Object({
-  id: Id,
-  code: Type.String(),
-  name: Type.String(),
-  price: Money,
-  total_stock: Type.Integer(),
-  available_stock: Type.Integer(),
-});
+const productExample = { id: 1, code: 'FLASH-001', name: 'Limited sneaker', price: '199.00', total_stock: 100, available_stock: 37 };
+
+export const Product = Type.Object(
+  {
+    id: Id,
+    code: Type.String(),
+    name: Type.String(),
+    price: Money,
+    total_stock: Type.Integer(),
+    available_stock: Type.Integer({ description: 'total − active holds − pending or paid orders; never older than a change the caller could have seen.' }),
+  },
+  { description: 'A product with its live available stock.', examples: [productExample] },
+);
 
 export const ProductListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
 });
 
-export const ProductPage = Type.Object({
-  items: Type.Array(Product),
-  next_cursor: Type.Union([Type.String(), Type.Null()]),
-});
+export const ProductPage = Type.Object(
+  {
+    items: Type.Array(Product),
+    next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Opaque; pass it back as ?cursor= for the next page. null on the last page.' }),
+  },
+  { description: 'A page of products, in id order.', examples: [{ items: [productExample], next_cursor: null }] },
+);
