@@ -5,7 +5,7 @@ import { createApiServices } from './api-services.ts';
 import { buildApp } from './app.ts';
 
 const config = loadConfigOrExit('api');
-const logger = createLogger('api', config.logLevel);
+const logger = createLogger('api', config.logLevel, { format: config.logFormat });
 installCrashGuards(logger);
 if (config.paymentWebhookSecretIsDefault) {
   logger.warn('PAYMENT_WEBHOOK_SECRET is not set: using the development secret (refused when NODE_ENV=production)');

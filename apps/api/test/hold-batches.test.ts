@@ -11,7 +11,8 @@ import { request, startTestApp, type TestApp } from './support/test-app.ts';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({ MAX_QTY_PER_HOLD: '5' });
+  // At debug, so that each request's arrival is logged ("incoming request"): the crowd test waits on it.
+  t = await startTestApp({ MAX_QTY_PER_HOLD: '5', LOG_LEVEL: 'debug' });
 });
 afterAll(async () => t?.close());
 

@@ -42,7 +42,8 @@ describe('api start-up', () => {
 
 describe('api graceful shutdown', () => {
   it('on SIGTERM finishes the request in flight, then exits 0', async () => {
-    const api = await spawnService({ entry: apiMain, env: envOfTestApp(), ready: (line) => String(line.msg).startsWith('Server listening') });
+    // At debug: each request's arrival is logged ("incoming request"), which this test waits on.
+    const api = await spawnService({ entry: apiMain, env: envOfTestApp({ LOG_LEVEL: 'debug' }), ready: (line) => String(line.msg).startsWith('Server listening') });
     const url = String(api.lines.find((line) => String(line.msg).startsWith('Server listening'))!.msg).replace('Server listening at ', '');
     const productId = await t.createProduct({ totalStock: 3 });
 

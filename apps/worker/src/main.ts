@@ -5,7 +5,7 @@ import { installCrashGuards, installShutdown, loadConfigOrExit } from '@flash-sa
 import { startWorkerRuntime } from './worker-runtime.ts';
 
 const config = loadConfigOrExit('worker');
-const logger = createLogger('worker', config.logLevel);
+const logger = createLogger('worker', config.logLevel, { format: config.logFormat });
 installCrashGuards(logger);
 // Signals are handled from the start: a SIGTERM while the worker is still starting (its queues
 // may already hand it jobs) drains what started instead of killing the process mid-job.

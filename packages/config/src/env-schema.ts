@@ -36,6 +36,11 @@ export const EnvSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },
   ),
+  LOG_FORMAT: Type.Optional(
+    Type.Union([Type.Literal('json'), Type.Literal('pretty')], {
+      description: 'json: one JSON object a line; pretty: for people. Unset: pretty on a terminal, json anywhere else',
+    }),
+  ),
 });
 
 export type Env = Static<typeof EnvSchema>;

@@ -28,6 +28,8 @@ export interface Config {
   readonly workerMetricsPort: number;
   readonly bodyLimitBytes: number;
   readonly logLevel: Env['LOG_LEVEL'];
+  /** Undefined: the logger decides (pretty on a terminal, JSON elsewhere). */
+  readonly logFormat: Env['LOG_FORMAT'];
 }
 
 /**
@@ -71,5 +73,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     workerMetricsPort: valid.WORKER_METRICS_PORT,
     bodyLimitBytes: valid.BODY_LIMIT_BYTES,
     logLevel: valid.LOG_LEVEL,
+    logFormat: valid.LOG_FORMAT,
   });
 }

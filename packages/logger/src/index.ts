@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -14,8 +15,22 @@ const redactPaths = [
   '*.password',
 ];
 
+export type LogFormat = 'json' | 'pretty';
+
+export interface LoggerSettings {
+  /** Default: pretty when stdout is a terminal, JSON anywhere else (pipes, files, containers). */
+  format?: LogFormat | undefined;
+  /** Where lines go instead of stdout (tests, the CLI's stderr): always JSON. */
+  destination?: DestinationStream | undefined;
+}
+
+/** The format a process logs in: as asked, else pretty for a person at a terminal. */
+export function logFormatOf(format: LogFormat | undefined, stdoutIsTerminal = Boolean(process.stdout.isTTY)): LogFormat {
+  return format ?? (stdoutIsTerminal ? 'pretty' : 'json');
+}
+
 /** One pino logger per process, named after it (`api`, `worker`, `cli`). */
-export function createLogger(name: string, level: LoggerOptions['level'] = 'info', destination?: DestinationStream): Logger {
+export function createLogger(name: string, level: LoggerOptions['level'] = 'info', settings: LoggerSettings = {}): Logger {
   const options: LoggerOptions = {
     name,
     level,
@@ -24,5 +39,9 @@ export function createLogger(name: string, level: LoggerOptions['level'] = 'info
     redact: { paths: redactPaths, censor: '[redacted]' },
     formatters: { level: (label) => ({ level: label }) },
   };
-  return destination ? pino(options, destination) : pino(options);
+  if (settings.destination) return pino(options, settings.destination);
+  if (logFormatOf(settings.format) === 'json') return pino(options);
+  // pino's own pretty printer, in-process and synchronous: a fatal line is on the screen
+  // before the process exits.
+  return pino(options, pretty({ sync: true, colorize: Boolean(process.stdout.isTTY), translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
 }

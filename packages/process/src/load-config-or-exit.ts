@@ -7,7 +7,9 @@ export function loadConfigOrExit(processName: string): Config {
     return loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    createLogger(processName).fatal(error.message);
+    // The config is what failed, so LOG_FORMAT is read as it is (anything else: the default).
+    const format = process.env.LOG_FORMAT === 'json' || process.env.LOG_FORMAT === 'pretty' ? process.env.LOG_FORMAT : undefined;
+    createLogger(processName, 'info', { format }).fatal(error.message);
     process.exit(1);
   }
 }

@@ -46,7 +46,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ...env,
   });
   const logs: Record<string, unknown>[] = [];
-  const logger = createLogger('api-test', 'info', { write: (line: string) => void logs.push(JSON.parse(line)) });
+  const logger = createLogger('api-test', config.logLevel, { destination: { write: (line: string) => void logs.push(JSON.parse(line)) } });
   const clock = new TestClock();
   const services = createApiServices(config, logger, { clock });
   await services.waitForStores();

@@ -14,7 +14,7 @@ export async function openRuntime(config: Config, register: (close: () => Promis
   const [{ createCheckoutRuntime }, { createLogger }] = await Promise.all([import('@flash-sale/checkout'), import('@flash-sale/logger')]);
   // Silent, and on stderr if ever turned up: the CLI reports what happened itself, and pino's
   // JSON on stdout would corrupt tables and --json output.
-  const runtime = createCheckoutRuntime(config, createLogger('cli', 'silent', process.stderr), { name: 'flash-sale-cli' });
+  const runtime = createCheckoutRuntime(config, createLogger('cli', 'silent', { destination: process.stderr }), { name: 'flash-sale-cli' });
   register(() => runtime.close());
   const queue = runtime.jobs.queue('hold-expiry');
   await Promise.all([

@@ -17,7 +17,7 @@ export interface InProcessWorker {
 /** A worker in this process, on the test app's database and Redis prefix. */
 export async function startWorker(config: Config): Promise<InProcessWorker> {
   const logs: Record<string, unknown>[] = [];
-  const logger = createLogger('worker-test', 'info', { write: (line: string) => void logs.push(JSON.parse(line)) });
+  const logger = createLogger('worker-test', 'info', { destination: { write: (line: string) => void logs.push(JSON.parse(line)) } });
   const runtime = await startWorkerRuntime(config, logger);
   return { runtime, logs, close: () => runtime.close() };
 }

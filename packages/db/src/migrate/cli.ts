@@ -5,7 +5,7 @@ import { createLogger } from '@flash-sale/logger';
 import { applyMigrations } from './apply-migrations.ts';
 
 const config = loadConfig();
-const logger = createLogger('migrate', config.logLevel);
+const logger = createLogger('migrate', config.logLevel, { format: config.logFormat });
 try {
   const report = await applyMigrations({ databaseUrl: config.databaseUrl, logger });
   logger.info({ database: report.database, applied: report.applied.length, alreadyApplied: report.alreadyApplied.length }, 'database is up to date');

@@ -5,7 +5,7 @@ import { createDb } from '../client.ts';
 import { seedDemoProducts } from './seed-demo-products.ts';
 
 const config = loadConfig();
-const logger = createLogger('seed', config.logLevel);
+const logger = createLogger('seed', config.logLevel, { format: config.logFormat });
 const db = createDb(config.databaseUrl);
 try {
   const { created } = await seedDemoProducts(db);
