@@ -60,6 +60,16 @@ describe.concurrent('jobs', () => {
     expect(page.jobs[0].delayLeftMs).toBeLessThanOrEqual(HOUR);
   });
 
+  it('reads only the variables it uses: a bad HOLD_TTL_SECONDS is ignored, a bad REDIS_URL is one line and exit code 2', async () => {
+    const [unrelated, own] = await Promise.all([
+      runCli(t.config, ['queues', '--json'], { HOLD_TTL_SECONDS: '0', PAYMENT_WEBHOOK_SECRET: 'short', NODE_ENV: 'production' }),
+      runCli(t.config, ['queues', '--json'], { REDIS_URL: 'http://nope' }),
+    ]);
+    expectExitCode(unrelated, 0);
+    expectExitCode(own, 2);
+    expect(own.stderr.trim().split('\n')).toEqual([expect.stringContaining('Invalid configuration: REDIS_URL')]);
+  });
+
   it('refuses an unknown queue or state with exit code 2', async () => {
     const [unknownQueue, unknownState] = await Promise.all([
       runCli(t.config, ['jobs', 'no-such-queue']),

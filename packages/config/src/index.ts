@@ -1,3 +1,3 @@
-export { loadConfig, ConfigError, DEVELOPMENT_WEBHOOK_SECRET } from './load-config.ts';
+export { loadConfig, loadConfigOf, ConfigError, DEVELOPMENT_WEBHOOK_SECRET } from './load-config.ts';
 export type { Config } from './load-config.ts';
 export { convertIntegerStrings } from './strict-convert.ts';

@@ -33,6 +33,16 @@ export interface Config {
 }
 
 /**
+ * The config of a command that reads only the variables `names` (the migration runner reads the
+ * database's address and how to log; `flash-sale queues` reads Redis's): those are validated as
+ * loadConfig does, every other variable is ignored and takes its default, which such a command
+ * never uses. So a bad or missing value elsewhere (a short webhook secret, say) does not stop it.
+ */
+export function loadConfigOf(names: readonly (keyof Env)[], source: NodeJS.ProcessEnv = process.env): Config {
+  return loadConfig(Object.fromEntries(names.map((name) => [name, source[name]])));
+}
+
+/**
  * Parses the environment once, at start. Unset variables take the contract's defaults; a bad
  * value throws a ConfigError whose message is one line naming the variable.
  */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEVELOPMENT_WEBHOOK_SECRET, loadConfig } from '../src/index.ts';
+import { ConfigError, DEVELOPMENT_WEBHOOK_SECRET, loadConfig, loadConfigOf } from '../src/index.ts';
 import { EnvSchema } from '../src/env-schema.ts';
 
 describe('loadConfig', () => {
@@ -85,5 +85,18 @@ describe('loadConfig', () => {
       const fallback = (property as { default?: unknown }).default;
       expect(listed.get(name), name).toBe(fallback === undefined ? '' : String(fallback));
     }
+  });
+});
+
+describe('loadConfigOf: a command that reads only some variables', () => {
+  it('validates the variables it names, as loadConfig does', () => {
+    expect(() => loadConfigOf(['DATABASE_URL'], { DATABASE_URL: 'postgres://x' })).toThrow(/^Invalid configuration: DATABASE_URL/);
+    expect(loadConfigOf(['DATABASE_URL'], { DATABASE_URL: 'mysql://root@db:3306/shop' }).databaseUrl).toBe('mysql://root@db:3306/shop');
+  });
+
+  it('ignores every other variable: a short webhook secret in production, a bad TTL', () => {
+    const env = { DATABASE_URL: 'mysql://root@db:3306/shop', NODE_ENV: 'production', PAYMENT_WEBHOOK_SECRET: 'short', HOLD_TTL_SECONDS: '0' };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(loadConfigOf(['DATABASE_URL', 'LOG_LEVEL', 'LOG_FORMAT'], env).databaseUrl).toBe('mysql://root@db:3306/shop');
   });
 });

@@ -24,6 +24,14 @@ export interface LoggerSettings {
   destination?: DestinationStream | undefined;
 }
 
+/**
+ * LOG_FORMAT as the environment has it, for the one line a process prints when its configuration
+ * is what failed (anything but json or pretty: the default).
+ */
+export function logFormatFromEnvironment(env: NodeJS.ProcessEnv = process.env): LogFormat | undefined {
+  return env.LOG_FORMAT === 'json' || env.LOG_FORMAT === 'pretty' ? env.LOG_FORMAT : undefined;
+}
+
 /** The format a process logs in: as asked, else pretty for a person at a terminal. */
 export function logFormatOf(format: LogFormat | undefined, stdoutIsTerminal = Boolean(process.stdout.isTTY)): LogFormat {
   return format ?? (stdoutIsTerminal ? 'pretty' : 'json');

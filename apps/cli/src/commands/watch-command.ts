@@ -25,7 +25,7 @@ export function registerWatchCommand(program: Command, context: CliContext): voi
         try {
           const { jobs, redis } = await untilAborted(context.session.queues(), interrupts.signal);
           const readStats = createQueueStatsReader(jobs, redis);
-          const keyPrefix = context.session.config().redisKeyPrefix;
+          const keyPrefix = context.session.queueConfig().redisKeyPrefix;
           screen.open();
           await runWatchLoop({
             readStats,

@@ -1,10 +1,10 @@
 // `npm run db:migrate`: applies pending migrations to DATABASE_URL (creating the database if it
 // does not exist). Exit 0 when the database is up to date, 1 when a migration is refused or fails.
-import { loadConfig } from '@flash-sale/config';
 import { createLogger } from '@flash-sale/logger';
+import { loadDatabaseCommandConfig } from '../cli-config.ts';
 import { applyMigrations } from './apply-migrations.ts';
 
-const config = loadConfig();
+const config = loadDatabaseCommandConfig('migrate');
 const logger = createLogger('migrate', config.logLevel, { format: config.logFormat });
 try {
   const report = await applyMigrations({ databaseUrl: config.databaseUrl, logger });

@@ -1,10 +1,10 @@
 // `npm run db:seed`: adds the demo products when the database has none.
-import { loadConfig } from '@flash-sale/config';
 import { createLogger } from '@flash-sale/logger';
+import { loadDatabaseCommandConfig } from '../cli-config.ts';
 import { createDb } from '../client.ts';
 import { seedDemoProducts } from './seed-demo-products.ts';
 
-const config = loadConfig();
+const config = loadDatabaseCommandConfig('seed');
 const logger = createLogger('seed', config.logLevel, { format: config.logFormat });
 const db = createDb(config.databaseUrl);
 try {

@@ -1,0 +1,41 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runScript } from '@flash-sale/testing';
+import { dropDatabases, testDatabaseUrl, uniqueName, TEST_DATABASE_PREFIX } from '../src/testing/index.ts';
+
+// `npm run db:migrate` and `npm run db:seed` read only DATABASE_URL and how to log: a bad value
+// there is one line naming it (no stack trace), and nothing else they do not use is asked for.
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const migrate = fileURLToPath(new URL('../src/migrate/cli.ts', import.meta.url));
+const seed = fileURLToPath(new URL('../src/seed/cli.ts', import.meta.url));
+const created: string[] = [];
+afterAll(async () => dropDatabases(created));
+
+const run = (entry: string, env: Record<string, string>) =>
+  runScript({ entry, args: [], cwd: root, env: { ...process.env, LOG_FORMAT: 'json', PAYMENT_WEBHOOK_SECRET: '', NODE_ENV: '', ...env } });
+
+describe('db:migrate and db:seed configuration', () => {
+  it('refuse a bad DATABASE_URL with one line naming it, and exit 1', async () => {
+    for (const entry of [migrate, seed]) {
+      const result = await run(entry, { DATABASE_URL: 'postgres://nope' });
+      expect(result.status).toBe(1);
+      const lines = result.stdout.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'fatal', msg: expect.stringMatching(/^Invalid configuration: DATABASE_URL/) });
+      expect(result.stderr).toBe('');
+    }
+  });
+
+  it('need no webhook secret, and ignore a bad one, even with NODE_ENV=production', async () => {
+    const name = uniqueName(TEST_DATABASE_PREFIX);
+    created.push(name);
+    const env = { DATABASE_URL: testDatabaseUrl(name), NODE_ENV: 'production', PAYMENT_WEBHOOK_SECRET: 'short', HOLD_TTL_SECONDS: '0' };
+    const migrated = await run(migrate, env);
+    expect(migrated.stderr).toBe('');
+    expect(migrated.status).toBe(0);
+    const seeded = await run(seed, env);
+    expect(seeded.status).toBe(0);
+    expect(seeded.stdout).toContain('demo products seeded');
+  }, 60_000);
+});
