@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '@flash-sale/config';
 import { ServiceUnavailableError } from '@flash-sale/errors';
@@ -42,7 +42,7 @@ export async function buildApp({ config, logger, services }: AppOptions): Promis
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdOf,
     // One line per request instead of Fastify's two (plugins/request-log.ts).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Our own onRequest hook answers during shutdown, in the contract's envelope.
     return503OnClosing: false,
     // What Fastify's router and Node's parser answer themselves, in the envelope too.
