@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase } from '@flash-sale/db/testing';
+import { readStockLedger } from '@flash-sale/checkout';
 import { createJobQueues } from '@flash-sale/queues';
 import { deleteRedisPrefix, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
 import { Redis } from 'ioredis';
@@ -59,16 +60,10 @@ async function warmUp(urls: string[]): Promise<void> {
   for (const keyed of [false, true]) await holdsThroughApi(urls, productId, 32, keyed, WARM_UP_SECONDS);
 }
 
-/**
- * available_stock = total − active holds, read in one statement (one consistent snapshot): two
- * separate reads could straddle a batch that was still committing after wrk stopped.
- */
+/** available_stock against its ledger, read in one statement (stock-ledger.ts): wrk's last requests may still be committing. */
 async function ledgerExact(productId: number): Promise<boolean> {
-  const [ledger] = await database.db.$queryRaw<{ available: number; total: number; held: unknown }[]>`
-    SELECT p.available_stock AS available, p.total_stock AS total,
-           (SELECT COALESCE(SUM(h.qty), 0) FROM holds h WHERE h.product_id = p.id AND h.status = 'active') AS held
-    FROM products p WHERE p.id = ${productId}`;
-  return ledger !== undefined && ledger.available === ledger.total - Number(ledger.held);
+  const [ledger] = await readStockLedger(database.db, [productId]);
+  return ledger !== undefined && ledger.availableStock === ledger.expected;
 }
 
 try {

@@ -3,7 +3,8 @@ import { ServiceUnavailableError } from '@flash-sale/errors';
 import { CliError, ExitCode } from './exit-codes.ts';
 import { printError } from './output/print.ts';
 import { reasonOf } from './stores/reachability.ts';
-import { isPrismaError, isRedisUnavailableError } from './stores/unavailable-errors.ts';
+import { isRedisUnavailableError } from '@flash-sale/queues';
+import { isPrismaError } from './stores/unavailable-errors.ts';
 
 /** Prints what went wrong as one line on stderr and returns the exit code it maps to. */
 export async function reportFailure(error: unknown): Promise<ExitCode> {

@@ -2,7 +2,7 @@ import { holdRowLock } from '@flash-sale/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { request, startTestApp, type TestApp } from '../../api/test/support/test-app.ts';
 import { expectExitCode, runCli } from './support/run-cli.ts';
-import { startTcpProxy } from './support/tcp-proxy.ts';
+import { CuttableProxy } from '@flash-sale/testing';
 
 // audit over a database the api filled: clean, corrupted by hand, repaired by --fix; overdue
 // holds; MySQL going away while --fix waits for a product's row lock. The first three run in
@@ -99,13 +99,11 @@ describe.concurrent('audit --fix when MySQL goes away', () => {
   it('exits 3 (not an unexpected failure) when the connection is lost while the repair waits for the row lock', async () => {
     const corrupted = await t.createProduct({ totalStock: 6 });
     await t.db.$executeRaw`UPDATE products SET available_stock = 4 WHERE id = ${corrupted}`;
-    const proxy = await startTcpProxy('127.0.0.1', Number(new URL(t.config.databaseUrl).port || 3306));
-    const viaProxy = new URL(t.config.databaseUrl);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const { proxy, url: viaProxy } = await CuttableProxy.inFrontOf(t.config.databaseUrl);
     // The repair locks the product row first: held here, the CLI waits inside its transaction.
     const lock = await holdRowLock(t.db, 'products', corrupted);
     try {
-      const running = runCli(t.config, ['audit', '--fix'], { DATABASE_URL: viaProxy.toString() });
+      const running = runCli(t.config, ['audit', '--fix'], { DATABASE_URL: viaProxy });
       await vi.waitFor(
         async () => {
           const [waiting] = await t.db.$queryRaw<{ n: bigint }[]>`
@@ -115,13 +113,13 @@ describe.concurrent('audit --fix when MySQL goes away', () => {
         },
         { timeout: 20_000, interval: 100 },
       );
-      await proxy.cut();
+      await proxy.down();
       const result = await running;
       expectExitCode(result, 3);
       expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining('lost MySQL')]);
     } finally {
       await lock.release();
-      await proxy.cut();
+      await proxy.down();
       await t.db.$executeRaw`UPDATE products SET available_stock = total_stock WHERE id = ${corrupted}`;
     }
   });

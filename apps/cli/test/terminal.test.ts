@@ -1,9 +1,9 @@
 import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CuttableProxy } from '@flash-sale/testing';
 import { startTestApp, type TestApp } from '../../api/test/support/test-app.ts';
 import { finishJobs } from './support/finished-jobs.ts';
 import { runInTerminal, type TerminalSession } from './support/run-in-terminal.ts';
-import { startTcpProxy } from './support/tcp-proxy.ts';
 
 // On a real pseudo-terminal: watch redraws in place and Ctrl-C restores the terminal;
 // destructive actions ask, and do what the answer says. Each prompt test removes a job of its own.
@@ -72,9 +72,8 @@ async function promptShown(terminal: TerminalSession): Promise<void> {
 
 describe('watch while Redis hangs', () => {
   it('Ctrl-C does not wait for the stalled refresh; a second Ctrl-C exits 130 with the cursor restored', async () => {
-    const redisUrl = new URL(t.config.redisUrl);
-    const proxy = await startTcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379));
-    const terminal = runInTerminal({ ...t.config, redisUrl: `redis://127.0.0.1:${proxy.port}` }, ['watch', '--interval', '200']);
+    const { proxy, url: redisUrl } = await CuttableProxy.inFrontOf(t.config.redisUrl);
+    const terminal = runInTerminal({ ...t.config, redisUrl }, ['watch', '--interval', '200']);
     try {
       await vi.waitFor(
         () => {
@@ -103,7 +102,7 @@ describe('watch while Redis hangs', () => {
       expect(await terminal.exited).toBe(130);
     } finally {
       terminal.kill();
-      await proxy.cut();
+      await proxy.down();
     }
     // Whatever came last, the cursor was shown again (the terminal's own ^C echoes aside).
     expect(terminal.output().replaceAll('^C', '').trimEnd().endsWith(SHOW_CURSOR)).toBe(true);

@@ -30,3 +30,4 @@ export { sweep, expireDueHolds, cancelDueOrders, redriveStalePaymentEvents, defa
 export { createCheckoutRuntime, type CheckoutRuntime, type StoreStatus } from './runtime.ts';
 export { auditStock, type StockAudit, type ProductAudit, type OverdueHold } from './audit/audit-stock.ts';
 export { repairProductStock, type StockRepair } from './audit/repair-stock.ts';
+export { readStockLedger, type StockLedgerRow } from './audit/stock-ledger.ts';

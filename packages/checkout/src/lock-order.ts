@@ -1,4 +1,4 @@
-import { Prisma, type Tx } from '@flash-sale/db';
+import { Prisma, type CancelReason, type HoldStatus, type OrderStatus, type PaymentEventOutcome, type PaymentResult, type Tx } from '@flash-sale/db';
 
 // THE LOCK ORDER. Every transaction that locks more than one row takes them in this order:
 //
@@ -80,7 +80,7 @@ export interface LockedHold {
   id: number;
   productId: number;
   qty: number;
-  status: 'active' | 'used' | 'expired' | 'released';
+  status: HoldStatus;
   expiresAt: Date;
 }
 
@@ -97,8 +97,8 @@ export interface LockedOrder {
   holdId: number;
   productId: number;
   qty: number;
-  status: 'pending' | 'paid' | 'cancelled';
-  cancelReason: 'payment_failed' | 'payment_timeout' | null;
+  status: OrderStatus;
+  cancelReason: CancelReason | null;
   paymentDueAt: Date;
 }
 
@@ -115,8 +115,8 @@ export interface LockedPaymentEvent {
   id: number;
   idempotencyKey: string;
   orderId: number;
-  result: 'success' | 'failure';
-  outcome: 'applied' | 'ignored_duplicate_state' | 'conflict' | 'orphaned' | null;
+  result: PaymentResult;
+  outcome: PaymentEventOutcome | null;
   receivedAt: Date;
 }
 

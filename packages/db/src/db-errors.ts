@@ -1,3 +1,5 @@
+import { UNREACHABLE_SYSTEM_CODES } from '@flash-sale/errors';
+
 // Recognises MySQL/MariaDB failures as the Prisma driver adapter reports them
 // (PrismaClientKnownRequestError whose meta.driverAdapterError.cause carries the server's code).
 
@@ -12,7 +14,6 @@ const UNAVAILABLE_CODES = new Set([
   45009, 45012, 45028, // driver: socket closed, connection timeout, pool timeout
 ]);
 const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
-const UNAVAILABLE_SYSTEM_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
 
 interface DriverCause {
   code?: number | string;
@@ -60,9 +61,9 @@ export function isDatabaseUnavailableError(error: unknown): boolean {
   if (code !== undefined && UNAVAILABLE_CODES.has(code)) return true;
   const { name, code: prismaCode } = error as { name?: string; code?: unknown };
   if (name === 'PrismaClientInitializationError') return true;
-  if (typeof prismaCode === 'string' && (UNAVAILABLE_PRISMA_CODES.has(prismaCode) || UNAVAILABLE_SYSTEM_CODES.has(prismaCode))) {
+  if (typeof prismaCode === 'string' && (UNAVAILABLE_PRISMA_CODES.has(prismaCode) || UNREACHABLE_SYSTEM_CODES.has(prismaCode))) {
     return true;
   }
   const nested = driverCause(error)?.cause;
-  return typeof nested === 'string' && [...UNAVAILABLE_SYSTEM_CODES].some((system) => nested.includes(system));
+  return typeof nested === 'string' && [...UNREACHABLE_SYSTEM_CODES].some((system) => nested.includes(system));
 }

@@ -11,6 +11,8 @@ const CONNECT_FAILURES = new Set([
   2002, 2003, // cannot connect (socket, TCP)
   45012, // driver: connection timeout
 ]);
+// Only the codes of a connect that failed (a reset or broken pipe happens to a connection that
+// was open, which says nothing about new connections): a subset of UNREACHABLE_SYSTEM_CODES.
 const CONNECT_SYSTEM_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**

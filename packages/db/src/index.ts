@@ -5,5 +5,7 @@ export { isDatabaseUnavailableError, isRetryableTransactionError, isUniqueViolat
 export { parseDatabaseUrl } from './connection-options.ts';
 export { applyMigrations, MigrationError, type MigrationReport } from './migrate/apply-migrations.ts';
 export { Prisma } from './generated/prisma/client.ts';
+// The status enums as the schema declares them: the one definition of each (no hand-written unions).
+export { HoldStatus, OrderStatus, CancelReason, PaymentResult, PaymentEventOutcome } from './generated/prisma/enums.ts';
 export { seedDemoProducts, demoProducts } from './seed/seed-demo-products.ts';
 export { isStrayDriverInitError } from './stray-driver-errors.ts';

@@ -156,3 +156,9 @@ export interface ErrorEnvelope {
 export function toErrorEnvelope(error: AppError): ErrorEnvelope {
   return { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
 }
+
+/**
+ * Node's system error codes that mean a store (MySQL or Redis) could not be reached or dropped
+ * the connection: one list, read by both stores' classifications (@flash-sale/db, @flash-sale/queues).
+ */
+export const UNREACHABLE_SYSTEM_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);

@@ -1,3 +1,5 @@
+import type { CancelReason, PaymentEventOutcome } from '@flash-sale/db';
+
 /**
  * What the domain counts. The domain calls these; it never imports prom-client, and tests or
  * tools that do not scrape use `noopMetrics`.
@@ -9,9 +11,9 @@ export interface CheckoutMetrics {
   holdEnded(status: 'expired' | 'released', by: 'job' | 'sweeper' | 'request', count?: number): void;
   orderCreated(): void;
   /** An order reached a final state. */
-  orderFinalized(status: 'paid' | 'cancelled', reason: 'payment_failed' | 'payment_timeout' | null, count?: number): void;
+  orderFinalized(status: 'paid' | 'cancelled', reason: CancelReason | null, count?: number): void;
   /** received and duplicate at ingestion; the recorded outcome when the worker applies it. */
-  paymentEvent(outcome: 'received' | 'duplicate' | 'applied' | 'ignored_duplicate_state' | 'conflict' | 'orphaned'): void;
+  paymentEvent(outcome: 'received' | 'duplicate' | PaymentEventOutcome): void;
 }
 
 export const noopMetrics: CheckoutMetrics = {

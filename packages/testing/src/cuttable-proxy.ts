@@ -3,11 +3,14 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 /**
  * A TCP proxy to a store that a test can cut and restore, as a network blip or a restart would:
  * while down, connects to its port are refused and open connections are dropped. The port stays
- * the same across cuts.
+ * the same across cuts. It can also stall: the store hangs, as far as its clients can tell.
  */
 export class CuttableProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<[client: Socket, upstream: Socket]>();
+  private stalled = false;
+  private stalledBytes = 0;
   port = 0;
   constructor(private readonly target: { host: string; port: number }) {}
 
@@ -35,10 +38,39 @@ export class CuttableProxy {
       // transaction instead of keeping its row locks.
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
-      client.pipe(upstream).pipe(client);
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
+      client.on('close', () => this.pairs.delete(pair));
+      if (this.stalled) this.stallPair(pair);
+      else client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
     this.port = (this.server.address() as { port: number }).port;
+  }
+
+  /**
+   * From now on nothing is passed on in either direction, and the connections stay open: the
+   * store hangs. What clients send meanwhile is counted (bytesSinceStall), and dropped.
+   */
+  stall(): void {
+    if (this.stalled) return;
+    this.stalled = true;
+    for (const pair of this.pairs) this.stallPair(pair);
+  }
+
+  /** Bytes clients sent since stall(): above 0 once a command is waiting for an answer. */
+  bytesSinceStall(): number {
+    return this.stalledBytes;
+  }
+
+  private stallPair([client, upstream]: [Socket, Socket]): void {
+    client.unpipe(upstream);
+    upstream.unpipe(client);
+    client.on('data', (chunk: Buffer) => (this.stalledBytes += chunk.length));
+    upstream.on('data', () => undefined);
+    // unpipe() paused both streams; a 'data' listener does not restart a paused stream.
+    client.resume();
+    upstream.resume();
   }
 
   async down(): Promise<void> {

@@ -7,6 +7,7 @@ import {
   ValidationFailedError,
 } from '@flash-sale/errors';
 import { isDatabaseUnavailableError, isRetryableTransactionError } from '@flash-sale/db';
+import { isRedisUnavailableError } from '@flash-sale/queues';
 
 interface FastifyLikeError {
   code?: string;
@@ -53,12 +54,4 @@ function validationError(error: FastifyLikeError): ValidationFailedError {
   }
   const names = fields.map((entry) => entry.field).join(', ');
   return new ValidationFailedError(`Invalid ${location}: ${names}.`, { fields });
-}
-
-function isRedisUnavailableError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  return (
-    error.name === 'MaxRetriesPerRequestError' ||
-    /Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED/.test(error.message)
-  );
 }

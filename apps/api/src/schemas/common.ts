@@ -10,6 +10,11 @@ export const Timestamp = Type.String({ format: 'date-time', examples: ['2026-11-
 
 export const IdParams = Type.Object({ id: Id });
 
+/** One literal per value of a schema enum (Prisma's generated `as const` objects), in its order. */
+export function oneOf<T extends string>(values: Record<string, T>) {
+  return Type.Union(Object.values(values).map((value) => Type.Literal(value)));
+}
+
 const errorEnvelope = (options: { description: string; examples: unknown[] }) =>
   Type.Object(
     {
@@ -22,10 +27,10 @@ const errorEnvelope = (options: { description: string; examples: unknown[] }) =>
     options,
   );
 
-/** Printable ASCII, 1..255 (contract section 4). */
-export const IdempotencyKeyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]+$' })),
-});
+/** An Idempotency-Key: printable ASCII, 1..255 (the holds and orders header, the webhook's header and body field). */
+export const IdempotencyKey = Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]+$' });
+
+export const IdempotencyKeyHeaders = Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKey) });
 
 /** The stable error codes by HTTP status, and an example of each status's envelope. */
 export const errorCodesByStatus: Record<number, { codes: string[]; example: { code: string; message: string; details?: Record<string, unknown> } }> = {

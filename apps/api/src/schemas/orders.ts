@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { Id, Money, Timestamp } from './common.ts';
+import { CancelReason, OrderStatus } from '@flash-sale/db';
+import { Id, Money, oneOf, Timestamp } from './common.ts';
 
 export const CreateOrderBody = Type.Object({ hold_id: Id }, { additionalProperties: false, examples: [{ hold_id: 42 }] });
 
@@ -10,8 +11,8 @@ export const Order = Type.Object(
     product_id: Id,
     qty: Type.Integer(),
     amount: Money,
-    status: Type.Union([Type.Literal('pending'), Type.Literal('paid'), Type.Literal('cancelled')]),
-    cancel_reason: Type.Union([Type.Literal('payment_failed'), Type.Literal('payment_timeout'), Type.Null()]),
+    status: oneOf(OrderStatus),
+    cancel_reason: Type.Union([oneOf(CancelReason), Type.Null()]),
     created_at: Timestamp,
     updated_at: Timestamp,
   },

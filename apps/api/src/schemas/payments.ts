@@ -1,7 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Id } from './common.ts';
-
-const IdempotencyKey = Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]+$' });
+import { Id, IdempotencyKey } from './common.ts';
 
 export const PaymentWebhookHeaders = Type.Object({
   'idempotency-key': Type.Optional(IdempotencyKey),

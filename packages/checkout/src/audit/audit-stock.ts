@@ -1,17 +1,8 @@
 import type { Db } from '@flash-sale/db';
 import type { Clock } from '../clock.ts';
+import { readStockLedger, type StockLedgerRow } from './stock-ledger.ts';
 
-export interface ProductAudit {
-  productId: number;
-  code: string;
-  totalStock: number;
-  availableStock: number;
-  /** Units in active holds (overdue ones too: they hold stock until expired). */
-  held: number;
-  /** Units in pending or paid orders. */
-  ordered: number;
-  /** What available_stock should be: total − held − ordered. */
-  expected: number;
+export interface ProductAudit extends StockLedgerRow {
   ok: boolean;
 }
 
@@ -33,39 +24,17 @@ export interface StockAudit {
   ok: boolean;
 }
 
-interface LedgerRow {
-  productId: number;
-  code: string;
-  totalStock: number;
-  availableStock: number;
-  held: number | bigint | { toString(): string } | null;
-  ordered: number | bigint | { toString(): string } | null;
-}
-
 const JOB_SETTLE_SECONDS = 10;
 
-const asNumber = (value: LedgerRow['held']) => Number(value === null ? 0 : value.toString());
-
 /**
- * Checks every product's available_stock against the ledger:
- * available_stock = total_stock − active holds − pending/paid orders. The sums and the stock
- * come from one statement, so they are one consistent snapshot even under live traffic.
+ * Checks every product's available_stock against the ledger (stock-ledger.ts), and that expiry
+ * keeps up: no active hold long overdue, none without its job.
  */
 export async function auditStock(
   deps: { db: Db; clock: Clock; activeHoldsWithoutJob: (holdIds: number[]) => Promise<number[]> },
   options: { overdueAfterSeconds?: number } = {},
 ): Promise<StockAudit> {
-  const rows = await deps.db.$queryRaw<LedgerRow[]>`
-    SELECT p.id AS productId, p.code, p.total_stock AS totalStock, p.available_stock AS availableStock,
-           (SELECT SUM(h.qty) FROM holds h WHERE h.product_id = p.id AND h.status = 'active') AS held,
-           (SELECT SUM(o.qty) FROM orders o WHERE o.product_id = p.id AND o.status IN ('pending', 'paid')) AS ordered
-    FROM products p ORDER BY p.id`;
-  const products = rows.map((row): ProductAudit => {
-    const held = asNumber(row.held);
-    const ordered = asNumber(row.ordered);
-    const expected = row.totalStock - held - ordered;
-    return { productId: row.productId, code: row.code, totalStock: row.totalStock, availableStock: row.availableStock, held, ordered, expected, ok: expected === row.availableStock };
-  });
+  const products = (await readStockLedger(deps.db)).map((row): ProductAudit => ({ ...row, ok: row.expected === row.availableStock }));
 
   const overdueBefore = new Date(deps.clock.now().getTime() - (options.overdueAfterSeconds ?? 60) * 1000);
   const overdue = await deps.db.hold.findMany({

@@ -2,6 +2,7 @@ import { runTransaction } from '@flash-sale/db';
 import type { CheckoutDeps } from '../deps.ts';
 import { lockProduct } from '../lock-order.ts';
 import { toProductSnapshot } from '../products/product-snapshot.ts';
+import { readStockLedger } from './stock-ledger.ts';
 
 export interface StockRepair {
   productId: number;
@@ -23,10 +24,8 @@ export async function repairProductStock(
   const result = await runTransaction(deps.db, async (tx) => {
     const product = await lockProduct(tx, productId);
     if (!product) return undefined;
-    const [sums] = await tx.$queryRaw<{ held: unknown; ordered: unknown }[]>`
-      SELECT (SELECT COALESCE(SUM(qty), 0) FROM holds WHERE product_id = ${productId} AND status = 'active') AS held,
-             (SELECT COALESCE(SUM(qty), 0) FROM orders WHERE product_id = ${productId} AND status IN ('pending', 'paid')) AS ordered`;
-    const expected = product.totalStock - Number(String(sums!.held)) - Number(String(sums!.ordered));
+    const [ledger] = await readStockLedger(tx, [productId]);
+    const expected = ledger!.expected;
     if (expected === product.availableStock) return undefined;
     await tx.$executeRaw`
       UPDATE products SET available_stock = ${expected}, stock_version = stock_version + 1, updated_at = NOW(3)

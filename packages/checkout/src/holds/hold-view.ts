@@ -1,4 +1,6 @@
-export type HoldStatus = 'active' | 'used' | 'expired' | 'released';
+import type { HoldStatus } from '@flash-sale/db';
+
+export type { HoldStatus };
 
 export interface HoldView {
   id: number;

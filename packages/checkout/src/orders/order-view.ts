@@ -1,5 +1,6 @@
-export type OrderStatus = 'pending' | 'paid' | 'cancelled';
-export type CancelReason = 'payment_failed' | 'payment_timeout';
+import type { CancelReason, OrderStatus } from '@flash-sale/db';
+
+export type { CancelReason, OrderStatus };
 
 export interface OrderView {
   id: number;

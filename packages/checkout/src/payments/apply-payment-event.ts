@@ -6,7 +6,9 @@ import { isPastPaymentDeadline } from '../orders/payment-deadline.ts';
 import { timeOutOrders } from '../orders/time-out-orders.ts';
 import type { ProductSnapshot } from '../products/product-snapshot.ts';
 
-export type PaymentEventOutcome = 'applied' | 'ignored_duplicate_state' | 'conflict' | 'orphaned';
+import type { PaymentEventOutcome } from '@flash-sale/db';
+
+export type { PaymentEventOutcome };
 
 /** The order of a payment event does not exist yet: try again later (the event is kept). */
 export class PaymentEventDeferredError extends Error {

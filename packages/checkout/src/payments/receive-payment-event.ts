@@ -4,7 +4,9 @@ import { enqueueAfterCommit } from '../after-commit.ts';
 import type { CheckoutDeps } from '../deps.ts';
 import { canonicalJson, sha256Hex } from '../idempotency/request-hash.ts';
 
-export type PaymentResult = 'success' | 'failure';
+import type { PaymentResult } from '@flash-sale/db';
+
+export type { PaymentResult };
 
 export interface PaymentEventInput {
   idempotencyKey: string;
