@@ -1,5 +1,24 @@
 import type { JobPayload, QueueName } from '@flash-sale/queues';
 import type { CheckoutDeps } from './deps.ts';
+import type { ProductSnapshot } from './products/product-snapshot.ts';
+
+/**
+ * After a commit that ended holds (expired or released) and gave their stock back: the products'
+ * new snapshots written through to the cache, before the caller answers, then one count and one
+ * log line per hold. The one tail of every path that ends holds (the expiry job and the sweeper,
+ * a release, an order refused because its hold had run out).
+ */
+export async function reportHoldsEnded(
+  deps: Pick<CheckoutDeps, 'productCache' | 'metrics' | 'logger'>,
+  ended: { holds: { id: number; productId: number; qty: number }[]; snapshots: ProductSnapshot[]; status: 'expired' | 'released'; by: 'job' | 'sweeper' | 'request' },
+): Promise<void> {
+  await Promise.all(ended.snapshots.map((snapshot) => deps.productCache.writeThrough(snapshot)));
+  if (ended.holds.length) deps.metrics.holdEnded(ended.status, ended.by, ended.holds.length);
+  const availableStock = new Map(ended.snapshots.map((snapshot) => [snapshot.id, snapshot.availableStock]));
+  for (const hold of ended.holds) {
+    deps.logger.info({ holdId: hold.id, productId: hold.productId, qty: hold.qty, by: ended.by, availableStock: availableStock.get(hold.productId) }, `hold ${ended.status}`);
+  }
+}
 
 /**
  * Enqueues a follow-up job once the transaction that needs it has committed. If Redis refuses,

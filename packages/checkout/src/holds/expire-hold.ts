@@ -1,5 +1,6 @@
 import type { Tx } from '@flash-sale/db';
 import { Prisma, runTransaction } from '@flash-sale/db';
+import { reportHoldsEnded } from '../after-commit.ts';
 import type { CheckoutDeps } from '../deps.ts';
 import { lockHoldsById, type LockedHold } from '../lock-order.ts';
 import type { ProductSnapshot } from '../products/product-snapshot.ts';
@@ -64,11 +65,7 @@ export async function expireHolds(
   }).finally(() => options.committed?.());
 
   // After commit: the cache and the counters. Nothing here changes stock.
-  await Promise.all(result.snapshots.map((snapshot) => deps.productCache.writeThrough(snapshot)));
-  if (result.expired.length) deps.metrics.holdEnded('expired', options.by, result.expired.length);
-  for (const hold of result.expired) {
-    deps.logger.info({ holdId: hold.id, productId: hold.productId, qty: hold.qty, by: options.by }, 'hold expired');
-  }
+  await reportHoldsEnded(deps, { holds: result.expired, snapshots: result.snapshots, status: 'expired', by: options.by });
   return result;
 }
 

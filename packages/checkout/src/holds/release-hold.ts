@@ -1,6 +1,6 @@
 import { HoldAlreadyUsedError, HoldNotFoundError } from '@flash-sale/errors';
 import { runTransaction } from '@flash-sale/db';
-import { removeJobAfterCommit } from '../after-commit.ts';
+import { removeJobAfterCommit, reportHoldsEnded } from '../after-commit.ts';
 import type { CheckoutDeps } from '../deps.ts';
 import { lockHold } from '../lock-order.ts';
 import type { ProductSnapshot } from '../products/product-snapshot.ts';
@@ -27,9 +27,8 @@ export async function releaseHold(deps: CheckoutDeps, holdId: number): Promise<H
   });
 
   if (snapshot) {
-    await deps.productCache.writeThrough(snapshot);
-    deps.metrics.holdEnded(view.status === 'expired' ? 'expired' : 'released', 'request');
-    deps.logger.info({ holdId, productId: view.productId, qty: view.qty, availableStock: snapshot.availableStock }, `hold ${view.status}`);
+    const status = view.status === 'expired' ? 'expired' : 'released';
+    await reportHoldsEnded(deps, { holds: [view], snapshots: [snapshot], status, by: 'request' });
     await removeJobAfterCommit(deps, 'hold-expiry', { holdId });
   }
   return view;

@@ -1,18 +1,18 @@
 import { HoldAlreadyUsedError, HoldExpiredError, HoldNotFoundError, HoldReleasedError } from '@flash-sale/errors';
 import { runTransaction } from '@flash-sale/db';
-import { enqueueAfterCommit } from '../after-commit.ts';
+import { enqueueAfterCommit, reportHoldsEnded } from '../after-commit.ts';
 import { addSeconds } from '../clock.ts';
 import type { BeforeCommit, CheckoutDeps } from '../deps.ts';
 import { endActiveHold } from '../holds/expire-hold.ts';
 import { isDue } from '../holds/hold-view.ts';
-import { lockHold } from '../lock-order.ts';
+import { lockHold, type LockedHold } from '../lock-order.ts';
 import { redriveOrderPaymentEvents } from '../payments/redrive-order-payment-events.ts';
 import type { ProductSnapshot } from '../products/product-snapshot.ts';
 import { orderIdOfHold } from './order-of-hold.ts';
 import { PAYMENT_RESULT_GRACE_MS } from './payment-deadline.ts';
 import { toOrderView, type OrderView } from './order-view.ts';
 
-type Outcome = { kind: 'created'; order: OrderView } | { kind: 'expired'; snapshot: ProductSnapshot };
+type Outcome = { kind: 'created'; order: OrderView } | { kind: 'expired'; hold: LockedHold; snapshot: ProductSnapshot };
 
 /**
  * Converts an active hold into a pending order (amount = qty x price). The hold's row lock makes
@@ -32,7 +32,7 @@ export async function createOrder(
     if (hold.status === 'expired') throw new HoldExpiredError(holdId);
     const now = deps.clock.now();
     // Past its time but not yet swept: expire it now (its stock goes back at once), then refuse.
-    if (isDue(hold.expiresAt, now)) return { kind: 'expired', snapshot: await endActiveHold(tx, hold, 'expired') };
+    if (isDue(hold.expiresAt, now)) return { kind: 'expired', hold, snapshot: await endActiveHold(tx, hold, 'expired') };
 
     const product = await tx.product.findUniqueOrThrow({ where: { id: hold.productId }, select: { price: true } });
     await tx.$executeRaw`UPDATE holds SET status = 'used', updated_at = NOW(3) WHERE id = ${hold.id}`;
@@ -52,9 +52,7 @@ export async function createOrder(
   });
 
   if (outcome.kind === 'expired') {
-    await deps.productCache.writeThrough(outcome.snapshot);
-    deps.metrics.holdEnded('expired', 'request');
-    deps.logger.info({ holdId, productId: outcome.snapshot.id, availableStock: outcome.snapshot.availableStock }, 'hold expired');
+    await reportHoldsEnded(deps, { holds: [outcome.hold], snapshots: [outcome.snapshot], status: 'expired', by: 'request' });
     throw new HoldExpiredError(holdId);
   }
   const { order } = outcome;
