@@ -3,8 +3,9 @@ import type { Config } from '@flash-sale/config';
 import { createDb } from '@flash-sale/db';
 import type { Logger } from '@flash-sale/logger';
 import { noopMetrics, type CheckoutMetrics } from '@flash-sale/metrics';
-import { createFailFastRedis, createJobQueues, logConnectionHealth, redisReady, withDeadline, type JobQueues } from '@flash-sale/queues';
+import { createFailFastRedis, createJobQueues, logConnectionHealth, redisReady, type JobQueues } from '@flash-sale/queues';
 import { systemClock, type Clock } from './clock.ts';
+import { probeStore, type StoreStatus } from './store-status.ts';
 import type { CheckoutDeps } from './deps.ts';
 import { createAbandonedClaims } from './idempotency/abandoned-claims.ts';
 import { createKeyClaimer } from './idempotency/key-claimer.ts';
@@ -22,7 +23,7 @@ export interface CheckoutRuntime {
    * the sweeper, a readiness 503). Never throws: a store that is down is logged and reported,
    * and the process serves what it can (503s, MySQL fallbacks) until the store is back.
    */
-  waitForStores(ms?: number): Promise<StoreStatus>;
+  waitForStores(ms?: number): Promise<StoresStatus>;
   /** Closes queues, then Redis, then MySQL; safe to call more than once. */
   close(): Promise<void>;
 }
@@ -31,19 +32,9 @@ export interface CheckoutRuntime {
 // short enough that a process whose store is down starts and reports it instead of hanging.
 const STORE_WAIT_AT_START_MS = 5_000;
 
-export interface StoreStatus {
-  mysql: 'ok' | 'down';
-  redis: 'ok' | 'down';
-}
-
-async function answers(probe: () => Promise<unknown>, onDown: (error: unknown) => void): Promise<'ok' | 'down'> {
-  try {
-    await probe();
-    return 'ok';
-  } catch (error) {
-    onDown(error);
-    return 'down';
-  }
+export interface StoresStatus {
+  mysql: StoreStatus;
+  redis: StoreStatus;
 }
 
 export function createCheckoutRuntime(
@@ -88,12 +79,14 @@ export function createCheckoutRuntime(
     jobs,
     async waitForStores(ms = STORE_WAIT_AT_START_MS) {
       const [mysql, redisStatus] = await Promise.all([
-        answers(
-          () => withDeadline(db.$queryRaw`SELECT 1`, ms, 'MySQL first query'),
+        probeStore(
+          () => db.$queryRaw`SELECT 1`,
+          ms,
           (error) => logger.error({ err: error }, 'MySQL is not answering at start-up; requests that need it get 503 until it does'),
         ),
-        answers(
+        probeStore(
           () => Promise.all([redis, queueRedis].map((connection) => redisReady(connection, ms, 'Redis connection'))),
+          ms,
           (error) => logger.warn({ err: error }, 'Redis is not answering at start-up; reads fall back to MySQL and the sweeper covers missed enqueues'),
         ),
       ]);

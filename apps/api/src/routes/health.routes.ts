@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Redis } from 'ioredis';
+import { probeStore } from '@flash-sale/checkout';
 import type { Db } from '@flash-sale/db';
-import { withDeadline } from '@flash-sale/queues';
 
 const CHECK_TIMEOUT_MS = 1_500;
 const Check = Type.Union([Type.Literal('ok'), Type.Literal('down')]);
@@ -11,14 +11,6 @@ const Readiness = Type.Object(
   { examples: [{ status: 'ok', checks: { mysql: 'ok', redis: 'ok' } }] },
 );
 
-async function answers(probe: () => Promise<unknown>): Promise<'ok' | 'down'> {
-  try {
-    await withDeadline(probe(), CHECK_TIMEOUT_MS, 'readiness probe');
-    return 'ok';
-  } catch {
-    return 'down';
-  }
-}
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db; redis: Redis; isClosing: () => boolean }> = async (app, { db, redis, isClosing }) => {
   app.get('/health/live', {
@@ -29,7 +21,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db; redis: Redis; isC
   app.get('/health/ready', {
     schema: { tags: ['health'], response: { 200: Readiness, 503: Readiness } },
     handler: async (request, reply) => {
-      const [mysql, redisCheck] = await Promise.all([answers(() => db.$queryRaw`SELECT 1`), answers(() => redis.ping())]);
+      const [mysql, redisCheck] = await Promise.all([probeStore(() => db.$queryRaw`SELECT 1`, CHECK_TIMEOUT_MS), probeStore(() => redis.ping(), CHECK_TIMEOUT_MS)]);
       const ready = mysql === 'ok' && redisCheck === 'ok' && !isClosing();
       if (!ready) request.log.warn({ mysql, redis: redisCheck, closing: isClosing() }, 'not ready');
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks: { mysql, redis: redisCheck } });
