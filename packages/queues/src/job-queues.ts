@@ -5,6 +5,7 @@ import { withDeadline } from './with-deadline.ts';
 
 const COMMAND_DEADLINE_MS = 1_500;
 const CLOSE_DEADLINE_MS = 3_000;
+const LOOKUP_SLICE = 500;
 
 /** BullMQ's key prefix under the deployment's namespace: `<REDIS_KEY_PREFIX>:bull:<queue>:...`. */
 export function bullPrefix(keyPrefix: string): string {
@@ -94,17 +95,16 @@ export function createJobQueues(connection: Redis, keyPrefix: string, onError: (
       return withDeadline(queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'), COMMAND_DEADLINE_MS, `count ${name}`);
     },
     async missing(name, payloads) {
-      if (payloads.length === 0) return [];
       const queue = queueOf(name);
-      const pipeline = connection.pipeline();
-      // A job is the hash at <prefix>:<queue>:<job id>, as BullMQ lays it out; `finishedOn` is set
-      // once it completed or failed for good.
-      for (const payload of payloads) pipeline.hmget(queue.toKey(jobIdOf(name, payload)), 'timestamp', 'finishedOn');
-      const results = (await withDeadline(pipeline.exec(), COMMAND_DEADLINE_MS * 4, `look up jobs on ${name}`)) ?? [];
-      return payloads.filter((_, index) => {
-        const [created, finished] = ((results[index] as [Error | null, (string | null)[]] | undefined)?.[1] ?? []) as (string | null)[];
-        return !created || Boolean(finished);
-      });
+      const live: boolean[] = [];
+      // Through BullMQ's public API (getJob), a slice at a time: the lookups of one slice travel
+      // together on the connection. `finishedOn` is set once a job completed or failed for good.
+      for (let start = 0; start < payloads.length; start += LOOKUP_SLICE) {
+        const slice = payloads.slice(start, start + LOOKUP_SLICE);
+        const jobs = await withDeadline(Promise.all(slice.map((payload) => queue.getJob(jobIdOf(name, payload)))), COMMAND_DEADLINE_MS * 4, `look up jobs on ${name}`);
+        live.push(...jobs.map((job) => job !== undefined && !job.finishedOn));
+      }
+      return payloads.filter((_, index) => !live[index]);
     },
     async remove(name, payload) {
       await withDeadline(queueOf(name).remove(jobIdOf(name, payload)), COMMAND_DEADLINE_MS, `remove from ${name}`);
