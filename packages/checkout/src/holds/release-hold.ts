@@ -13,7 +13,7 @@ import { isDue, toHoldView, type HoldView } from './hold-view.ts';
  * back unchanged; a used one is refused. An active hold whose time is already up is expired here
  * rather than released, since that is what it already is.
  */
-export async function releaseHold(deps: CheckoutDeps, holdId: number): Promise<HoldView> {
+export async function releaseHold(deps: Pick<CheckoutDeps, 'db' | 'clock' | 'productCache' | 'jobs' | 'metrics' | 'logger'>, holdId: number): Promise<HoldView> {
   const { view, snapshot } = await runTransaction(deps.db, async (tx) => {
     const hold = await lockHold(tx, holdId);
     if (!hold) throw new HoldNotFoundError(holdId);

@@ -20,7 +20,7 @@ type Outcome = { kind: 'created'; order: OrderView } | { kind: 'expired'; hold: 
  * first's result. The unique key on orders.hold_id backs this up: one hold, one order, ever.
  */
 export async function createOrder(
-  deps: CheckoutDeps,
+  deps: Pick<CheckoutDeps, 'db' | 'clock' | 'settings' | 'productCache' | 'jobs' | 'metrics' | 'logger'>,
   holdId: number,
   options: { beforeCommit?: BeforeCommit<OrderView> } = {},
 ): Promise<OrderView> {
