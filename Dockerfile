@@ -48,7 +48,9 @@ RUN npx tsc -p tsconfig.json \
 
 # ---- runtime ----
 FROM ${NODE_IMAGE} AS runtime
+# JSON logs even when run with a terminal attached (docker run -t).
 ENV NODE_ENV=production \
+    LOG_FORMAT=json \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false

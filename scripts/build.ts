@@ -1,7 +1,8 @@
 // `npm run build`: compiles every process's entry point, with the workspace packages it imports
-// and the generated Prisma client, to one JavaScript file each under dist/ (ES modules, Node 20,
-// source maps). npm packages stay external: production installs them with `npm ci --omit=dev`.
-// Production then runs plain `node` (no tsx, no esbuild, no TypeScript at run time).
+// and the generated Prisma client, to an entry file each under dist/ (code they share in
+// dist/chunks/; ES modules, Node 20, source maps). npm packages stay external: production
+// installs them with `npm ci --omit=dev`, then runs plain `node` (no tsx, no esbuild, no
+// TypeScript at run time).
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';

@@ -55,7 +55,7 @@ export async function startService(entry: string, env: Record<string, string>, o
 /** A worker process (no HTTP port of its own beyond metrics); resolves once it logs ready. */
 export async function startWorker(entry: string, env: Record<string, string>): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [...runnerArgs(entry), entry], {
-    env: { ...process.env, LOG_LEVEL: 'info', WORKER_METRICS_PORT: '0', ...env },
+    env: { ...process.env, LOG_LEVEL: 'info', LOG_FORMAT: 'json', WORKER_METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {

@@ -53,6 +53,7 @@ export async function startFaultStack(): Promise<FaultStack> {
     PORT: '0',
     WORKER_METRICS_PORT: '0',
     LOG_LEVEL: 'info',
+    LOG_FORMAT: 'json',
     ...extra,
   });
 

@@ -76,7 +76,7 @@ describe('npm start: the api and a worker side by side', () => {
     // Its own process group, as a terminal's foreground job is: the signal below reaches every
     // process in it, as Ctrl-C does.
     const child = spawn(process.execPath, ['--import', 'tsx', launcher, ...entries], {
-      env: { ...process.env, ...envOfTestApp({ WORKER_METRICS_PORT: '0', SWEEP_INTERVAL_SECONDS: '3600', LOG_LEVEL: 'info' }) },
+      env: { ...process.env, ...envOfTestApp({ WORKER_METRICS_PORT: '0', SWEEP_INTERVAL_SECONDS: '3600', LOG_LEVEL: 'info', LOG_FORMAT: 'json' }) },
       stdio: ['ignore', 'pipe', 'inherit'],
       detached: true,
     });

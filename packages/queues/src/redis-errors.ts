@@ -12,7 +12,6 @@ export function isRedisUnavailableError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && UNREACHABLE_SYSTEM_CODES.has(code)) return true;
-  if (error.name === 'MaxRetriesPerRequestError' || UNREACHABLE_MESSAGES.some((text) => error.message.includes(text))) return true;
-  // A connect failure re-thrown with the system code only in its message ("connect ECONNREFUSED …").
-  return [...UNREACHABLE_SYSTEM_CODES].some((system) => error.message.includes(system));
+  // A refused connect re-thrown with the code only in its message ("connect ECONNREFUSED …").
+  return error.name === 'MaxRetriesPerRequestError' || [...UNREACHABLE_MESSAGES, 'ECONNREFUSED'].some((text) => error.message.includes(text));
 }

@@ -17,7 +17,8 @@ export class CuttableProxy {
   /** A proxy (up) in front of the server of `url` (mysql://, redis://), and `url` through it. */
   static async inFrontOf(url: string): Promise<{ proxy: CuttableProxy; url: string }> {
     const direct = new URL(url);
-    const proxy = new CuttableProxy({ host: direct.hostname, port: Number(direct.port) });
+    const defaultPort = direct.protocol.startsWith('redis') ? 6379 : 3306;
+    const proxy = new CuttableProxy({ host: direct.hostname, port: Number(direct.port || defaultPort) });
     await proxy.up();
     const through = new URL(url);
     through.port = String(proxy.port);

@@ -39,7 +39,8 @@ export async function spawnService(options: {
   ready?: (line: Record<string, unknown>) => boolean;
 }): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [...runnerArgs(options.entry), options.entry], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...options.env },
+    // JSON lines whatever the developer's own LOG_FORMAT: they are parsed.
+    env: { ...process.env, LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...options.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: Record<string, unknown>[] = [];

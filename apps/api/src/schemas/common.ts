@@ -47,9 +47,9 @@ export const errorCodesByStatus: Record<number, { codes: string[]; example: { co
     codes: ['insufficient_stock', 'hold_expired', 'hold_already_used', 'hold_released', 'idempotency_key_in_use'],
     example: { code: 'insufficient_stock', message: 'Product 1 has only 1 left.', details: { available_stock: 1 } },
   },
-  413: { codes: ['payload_too_large'], example: { code: 'payload_too_large', message: 'The body is larger than 65536 bytes.' } },
-  415: { codes: ['unsupported_media_type'], example: { code: 'unsupported_media_type', message: 'Send the body as application/json.' } },
-  422: { codes: ['idempotency_key_reused'], example: { code: 'idempotency_key_reused', message: 'This Idempotency-Key was used with a different request body.' } },
+  413: { codes: ['payload_too_large'], example: { code: 'payload_too_large', message: 'The request body is larger than 65536 bytes.', details: { limit_bytes: 65536 } } },
+  415: { codes: ['unsupported_media_type'], example: { code: 'unsupported_media_type', message: "Content-Type 'text/plain' is not supported; send application/json." } },
+  422: { codes: ['idempotency_key_reused'], example: { code: 'idempotency_key_reused', message: 'This Idempotency-Key was already used with a different request body.' } },
   503: {
     codes: ['service_unavailable'],
     example: { code: 'service_unavailable', message: 'MySQL is unavailable.' },
