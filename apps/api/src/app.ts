@@ -18,18 +18,6 @@ import { orderRoutes } from './routes/orders.routes.ts';
 import { paymentRoutes } from './routes/payments.routes.ts';
 import { productRoutes } from './routes/products.routes.ts';
 
-export interface RouteSummary {
-  method: string;
-  url: string;
-  schema: unknown;
-}
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    routeTable: RouteSummary[];
-  }
-}
-
 export interface AppOptions {
   config: Config;
   logger: Logger;
@@ -55,12 +43,6 @@ export async function buildApp({ config, logger, services }: AppOptions): Promis
   // JSON is the only body we accept; anything else is a 415.
   app.removeContentTypeParser('text/plain');
 
-  // Every route, as registered: the tests check that none is without a schema.
-  const routeTable: RouteSummary[] = [];
-  app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, schema: route.schema });
-  });
-  app.decorate('routeTable', routeTable);
 
   await app.register(errorHandlerPlugin);
   await app.register(openApiPlugin);
