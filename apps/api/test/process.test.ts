@@ -72,7 +72,10 @@ describe('npm start: the api and a worker side by side', () => {
   // The entry points `npm start` passes it.
   const entries = ['apps/api/src/main.ts', 'apps/worker/src/main.ts'].map((path) => fileURLToPath(new URL(`../../../${path}`, import.meta.url)));
 
-  it("Ctrl-C (SIGINT to the terminal's whole process group) drains both once, and exits 0", async () => {
+  it.each([
+    ['Ctrl-C', 'SIGINT'],
+    ['closing the terminal', 'SIGHUP'],
+  ] as const)("%s (%s to the terminal's whole process group) drains both once, and exits 0", async (_, signal) => {
     // Its own process group, as a terminal's foreground job is: the signal below reaches every
     // process in it, as Ctrl-C does.
     const child = spawn(process.execPath, ['--import', 'tsx', launcher, ...entries], {
@@ -97,7 +100,7 @@ describe('npm start: the api and a worker side by side', () => {
         },
         { timeout: 20_000, interval: 50 },
       );
-      process.kill(-child.pid!, 'SIGINT');
+      process.kill(-child.pid!, signal);
       const [code] = await exited;
       expect(code).toBe(0);
       for (const name of ['api', 'worker']) {

@@ -42,7 +42,9 @@ for (const child of children) {
 }
 
 let lastForwardedAt = 0;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+// SIGHUP too: a closed terminal window hangs up its foreground job; unhandled, it would kill this
+// launcher alone and leave the children (in their own process group) running.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     const now = Date.now();
     if (now - lastForwardedAt < SAME_SIGNAL_WINDOW_MS) return;
