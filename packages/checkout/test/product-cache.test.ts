@@ -52,3 +52,29 @@ describe('product cache write-through', () => {
     expect(await cache.get(4)).toBeUndefined();
   });
 });
+
+describe('after a write-through that failed', () => {
+  it('keeps the version it was writing: reads miss, an older snapshot landing late is refused, the same version fills it', async () => {
+    const cache = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger: createLogger('test', 'silent') });
+    await cache.writeThrough(snapshot(5, 5));
+    // v7 could not be written (say, a timeout): what its writer does then.
+    await cache.forget(5, 7);
+    expect(await cache.get(5)).toBeUndefined();
+    // Another process's v6, slower, lands now: it must not become the cached truth.
+    await cache.writeThrough(snapshot(5, 6));
+    expect(await cache.get(5)).toBeUndefined();
+    // A read of MySQL finds v7 and fills the entry; later changes go on as usual.
+    await cache.writeThrough(snapshot(5, 7));
+    expect(await cache.get(5)).toEqual(snapshot(5, 7));
+    await cache.writeThrough(snapshot(5, 8));
+    expect(await cache.get(5)).toEqual(snapshot(5, 8));
+    expect(await redis.ttl(`${prefix}:product:5`)).toBeGreaterThan(0);
+  });
+
+  it('leaves a newer snapshot that landed meanwhile in place', async () => {
+    const cache = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger: createLogger('test', 'silent') });
+    await cache.writeThrough(snapshot(6, 9));
+    await cache.forget(6, 8);
+    expect(await cache.get(6)).toEqual(snapshot(6, 9));
+  });
+});
