@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { documentExamples } from '../schemas/documented.ts';
 
 /**
  * The API reference: the OpenAPI 3.1 document built from the route schemas (`GET /docs/json`,
@@ -9,6 +10,8 @@ import swaggerUi from '@fastify/swagger-ui';
  */
 export const openApiPlugin = fp(async (app) => {
   await app.register(swagger, {
+    // Examples reach the document only, never the reply serializers (schemas/documented.ts).
+    transform: documentExamples,
     openapi: {
       openapi: '3.1.0',
       info: {

@@ -3,18 +3,19 @@ import { Type } from '@sinclair/typebox';
 import type { Redis } from 'ioredis';
 import { probeStore } from '@flash-sale/checkout';
 import type { Db } from '@flash-sale/db';
+import { documented } from '../schemas/documented.ts';
 
 const CHECK_TIMEOUT_MS = 1_500;
 const Check = Type.Union([Type.Literal('ok'), Type.Literal('down')]);
-const Readiness = Type.Object(
-  { status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]), checks: Type.Object({ mysql: Check, redis: Check }) },
-  { examples: [{ status: 'ok', checks: { mysql: 'ok', redis: 'ok' } }] },
+const Readiness = documented(
+  Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]), checks: Type.Object({ mysql: Check, redis: Check }) }),
+  { status: 'ok', checks: { mysql: 'ok', redis: 'ok' } },
 );
 
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db; redis: Redis; isClosing: () => boolean }> = async (app, { db, redis, isClosing }) => {
   app.get('/health/live', {
-    schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }, { examples: [{ status: 'ok' }] }) } },
+    schema: { tags: ['health'], response: { 200: documented(Type.Object({ status: Type.Literal('ok') }), { status: 'ok' }) } },
     handler: async () => ({ status: 'ok' as const }),
   });
 

@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ProcessMetrics } from '@flash-sale/metrics';
+import { documented } from '../schemas/documented.ts';
 
 export const operationsRoutes: FastifyPluginAsyncTypebox<{ metrics: ProcessMetrics }> = async (app, { metrics }) => {
   app.get('/metrics', {
     schema: {
       tags: ['operations'],
       description: 'Prometheus text format: requests and latencies by route and status, holds, orders, payment events, queue depths.',
-      response: { 200: Type.String({ examples: ['flash_sale_holds_created_total{process="api"} 42'] }) },
+      response: { 200: documented(Type.String(), 'flash_sale_holds_created_total{process="api"} 42') },
     },
     handler: async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   });

@@ -1,4 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { documented } from './documented.ts';
 
 // Shared pieces of the route schemas. The same schemas validate requests, shape responses and
 // (with the OpenAPI generator) document the contract.
@@ -15,8 +16,8 @@ export function oneOf<T extends string>(values: Record<string, T>) {
   return Type.Union(Object.values(values).map((value) => Type.Literal(value)));
 }
 
-const errorEnvelope = (options: { description: string; examples: unknown[] }) =>
-  Type.Object(
+const errorEnvelope = (description: string, example: unknown) =>
+  documented(Type.Object(
     {
       error: Type.Object({
         code: Type.String({ description: 'Stable and documented: branch on this, never on message.' }),
@@ -24,8 +25,8 @@ const errorEnvelope = (options: { description: string; examples: unknown[] }) =>
         details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
       }),
     },
-    options,
-  );
+    { description },
+  ), example);
 
 /** An Idempotency-Key: printable ASCII, 1..255 (the holds and orders header, the webhook's header and body field). */
 export const IdempotencyKey = Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]+$' });
@@ -65,7 +66,7 @@ export function errorResponses(...statuses: number[]): Record<number, TSchema> {
     statuses.map((status) => {
       const { codes, example } = errorCodesByStatus[status] ?? { codes: [], example: { code: 'error', message: 'An error.' } };
       const description = `Error envelope; \`error.code\` is one of: ${codes.map((code) => `\`${code}\``).join(', ')}.${status === 503 ? ' `Retry-After` says when to retry.' : ''}`;
-      return [status, errorEnvelope({ description, examples: [{ error: example }] })];
+      return [status, errorEnvelope(description, { error: example })];
     }),
   );
 }

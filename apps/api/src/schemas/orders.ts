@@ -1,10 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import { CancelReason, OrderStatus } from '@flash-sale/db';
 import { Id, Money, oneOf, Timestamp } from './common.ts';
+import { documented } from './documented.ts';
 
-export const CreateOrderBody = Type.Object({ hold_id: Id }, { additionalProperties: false, examples: [{ hold_id: 42 }] });
+export const CreateOrderBody = documented(Type.Object({ hold_id: Id }, { additionalProperties: false }), { hold_id: 42 });
 
-export const Order = Type.Object(
+export const Order = documented(
+  Type.Object(
   {
     order_id: Id,
     hold_id: Id,
@@ -16,13 +18,10 @@ export const Order = Type.Object(
     created_at: Timestamp,
     updated_at: Timestamp,
   },
+  { description: 'The order.' },
+  ),
   {
-    description: 'The order.',
-    examples: [
-      {
-        order_id: 7, hold_id: 42, product_id: 1, qty: 2, amount: '398.00', status: 'pending', cancel_reason: null,
-        created_at: '2026-11-21T10:00:30.000Z', updated_at: '2026-11-21T10:00:30.000Z',
-      },
-    ],
+    order_id: 7, hold_id: 42, product_id: 1, qty: 2, amount: '398.00', status: 'pending', cancel_reason: null,
+    created_at: '2026-11-21T10:00:30.000Z', updated_at: '2026-11-21T10:00:30.000Z',
   },
 );
