@@ -24,6 +24,10 @@ const apiMain = fileURLToPath(new URL('../dist/api.js', import.meta.url));
 const workerMain = fileURLToPath(new URL('../dist/worker.js', import.meta.url));
 const apiSource = fileURLToPath(new URL('../apps/api/src/main.ts', import.meta.url));
 const bareFastify = fileURLToPath(new URL('./bare-fastify.ts', import.meta.url));
+// With the Node flags production gives them: the Dockerfile's NODE_OPTIONS and `npm run start:prod`
+// (packages/config/test/deployment-files.test.ts keeps the three equal).
+const productionNodeArgs = ['--max-old-space-size=160'];
+const production = { nodeArgs: productionNodeArgs };
 
 const database = await createTestDatabase();
 const prefix = uniqueRedisPrefix();
@@ -79,7 +83,7 @@ try {
   row('raw SQL: conditional UPDATE + INSERT, 32 clients', `${fmt(rawConditional.holdsPerSecond)} holds/s, p50 ${rawConditional.p50Ms.toFixed(1)} ms, p99 ${rawConditional.p99Ms.toFixed(1)} ms`, `${fmt(baseline)} holds/s`, `${(rawConditional.holdsPerSecond / baseline).toFixed(2)}×`);
 
   // 2. POST /api/holds on one product at 1, 32 and 256 clients, without and with a key each.
-  const api = await startService(apiMain, env);
+  const api = await startService(apiMain, env, production);
   services.push(api);
   await warmUp([api.url]);
   let maxRss = 0;
@@ -123,7 +127,7 @@ try {
 
   // 4. Two api processes on the same product.
   if (want('replicas')) {
-    const second = await startService(apiMain, env);
+    const second = await startService(apiMain, env, production);
     services.push(second);
     await warmUp([second.url]);
     const productId = await product(10_000_000);
@@ -134,7 +138,7 @@ try {
 
   // 5. Expiry lag: 5,000 holds due within the same second, one worker.
   if (want('expiry')) {
-    const worker = await startWorker(workerMain, env);
+    const worker = await startWorker(workerMain, env, production);
     const productId = await product(10_000);
     const dueFrom = Date.now() + 4_000;
     const qtys = Array.from({ length: 5_000 }, (_, index) => ({ index, expiresAt: new Date(dueFrom + Math.floor((index / 5_000) * 1_000)) }));
@@ -167,16 +171,16 @@ try {
 
   // 6. Start-up: the compiled api against the same api run from source through tsx.
   if (want('startup')) {
-    const startUp = async (entry: string) => {
+    const startUp = async (entry: string, nodeArgs: string[]) => {
       const runs: Service[] = [];
-      for (let attempt = 0; attempt < 3; attempt += 1) runs.push(await startService(entry, env));
+      for (let attempt = 0; attempt < 3; attempt += 1) runs.push(await startService(entry, env, { nodeArgs }));
       const median = (values: number[]) => values.sort((a, b) => a - b)[1]!;
       const figure = { ms: median(runs.map((run) => run.startedInMs)), rssMb: median(runs.map((run) => run.rssMb())) };
       for (const run of runs) await run.stop();
       return figure;
     };
-    const compiled = await startUp(apiMain);
-    const fromSource = await startUp(apiSource);
+    const compiled = await startUp(apiMain, productionNodeArgs);
+    const fromSource = await startUp(apiSource, []);
     row(
       'api start-up to ready, and idle RSS (compiled, plain node; median of 3)',
       `${fmt(compiled.ms)} ms, ${fmt(compiled.rssMb)} MB`,

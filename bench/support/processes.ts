@@ -19,11 +19,11 @@ export interface Service {
  * Runs `entry` as its own process and waits until `readyPath` answers 200; `startedInMs` is how
  * long that took from the spawn.
  */
-export async function startService(entry: string, env: Record<string, string>, options: { readyPath?: string } = {}): Promise<Service> {
+export async function startService(entry: string, env: Record<string, string>, options: { readyPath?: string; nodeArgs?: string[] } = {}): Promise<Service> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [...runnerArgs(entry), entry], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...runnerArgs(entry), entry], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
     // Its log lines (4xx at warn, one per refusal in a sell-out) are written, and dropped here.
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -53,8 +53,8 @@ export async function startService(entry: string, env: Record<string, string>, o
 }
 
 /** A worker process (no HTTP port of its own beyond metrics); resolves once it logs ready. */
-export async function startWorker(entry: string, env: Record<string, string>): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...runnerArgs(entry), entry], {
+export async function startWorker(entry: string, env: Record<string, string>, options: { nodeArgs?: string[] } = {}): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...runnerArgs(entry), entry], {
     env: { ...process.env, LOG_LEVEL: 'info', LOG_FORMAT: 'json', WORKER_METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -56,6 +56,41 @@ describe('one batch', () => {
   });
 });
 
+describe('the snapshot check before the line', () => {
+  const countingCacheReads = () => {
+    const productCache = t.services.deps.productCache;
+    const reads = vi.fn();
+    const batcher = createHoldBatcher({ ...t.services.deps, productCache: { ...productCache, get: (id: number) => (reads(id), productCache.get(id)) } });
+    return { batcher, reads };
+  };
+
+  it('is skipped while this process\'s last batch left enough stock: the lock decides, one cache read in five holds', async () => {
+    const productId = await t.createProduct({ totalStock: 10 });
+    const { batcher, reads } = countingCacheReads();
+    for (let index = 0; index < 5; index += 1) await batcher.createHold({ productId, qty: 2 });
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(await availableInMysql(productId)).toBe(0);
+  });
+
+  it('refuses from the snapshot once the last batch left less than the request, without a transaction', async () => {
+    const productId = await t.createProduct({ totalStock: 3 });
+    const { batcher, reads } = countingCacheReads();
+    await batcher.createHold({ productId, qty: 2 });
+    const lock = await holdRowLock(t.db, 'products', productId);
+    try {
+      // The product is locked: only the snapshot can answer this one, and it does at once.
+      await expect(batcher.createHold({ productId, qty: 2 })).rejects.toMatchObject({ code: 'insufficient_stock', details: { available_stock: 1 } });
+    } finally {
+      await lock.release();
+    }
+    expect(reads).toHaveBeenCalledTimes(2);
+    // What the last batch left (1) still covers a request of 1: it goes to the lock, which grants.
+    await batcher.createHold({ productId, qty: 1 });
+    expect(reads).toHaveBeenCalledTimes(2);
+    expect(await availableInMysql(productId)).toBe(0);
+  });
+});
+
 describe('a batch whose transaction fails', () => {
   it('answers 503 to every member, and leaves nothing of it in MySQL or Redis', async () => {
     const productId = await t.createProduct({ totalStock: 50 });

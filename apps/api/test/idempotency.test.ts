@@ -196,3 +196,38 @@ describe('keys are never stranded by a store that went away mid-request', () => 
     expect(await availableInMysql(productId)).toBe(9);
   });
 });
+
+describe('the batched first claim', () => {
+  const claimOf = (key: string) => ({
+    scope: 'test-claims',
+    key,
+    requestHash: 'h'.repeat(64),
+    lockToken: `token-${Math.random()}`,
+    lockedUntil: new Date(Date.now() + 60_000),
+    expiresAt: new Date(Date.now() + 86_400_000),
+  });
+  /**
+   * The claims of `keys`, sent together behind two others: the line runs at most two batches at
+   * once, each taking who waits when it starts, so these wait and go in the third, together.
+   */
+  const claimTogether = async (keys: string[]) => {
+    const claim = (key: string) => t.services.deps.keyClaimer!.insert(claimOf(key));
+    const all = await Promise.all([claim(newKey()), claim(newKey()), ...keys.map(claim)]);
+    return all.slice(2);
+  };
+
+  it('gives each of a batch of fresh keys its own claim, and a key already stored to nobody', async () => {
+    const taken = newKey();
+    expect(await claimTogether([taken])).toEqual([true]);
+    // Every row goes in (no read needed) ...
+    expect(await claimTogether([newKey(), newKey()])).toEqual([true, true]);
+    // ... and one where a row is skipped: the read tells which.
+    expect(await claimTogether([taken, newKey(), newKey()])).toEqual([false, true, true]);
+  });
+
+  it('gives the same key twice in one batch to exactly one of them', async () => {
+    const key = newKey();
+    expect((await claimTogether([key, key])).filter(Boolean)).toHaveLength(1);
+    expect(await t.db.idempotencyKey.count({ where: { scope: 'test-claims', key } })).toBe(1);
+  });
+});

@@ -587,3 +587,18 @@ describe('.dockerignore', () => {
     expect(checkDockerignore(variant).join('\n')).toMatch(expected);
   });
 });
+
+describe('production Node flags', () => {
+  // The heap ceiling is what keeps the api's RSS under its target at 256 clients; the bench
+  // measures with it, so every way production starts a process must pass the same one.
+  const heapCeiling = (text: string) => [...text.matchAll(/--max-old-space-size=(\d+)/g)].map((match) => Number(match[1]));
+
+  it('gives the image, npm run start:prod and the bench the same heap ceiling', () => {
+    const image = heapCeiling(readRepoFile('Dockerfile').match(/^\s*NODE_OPTIONS=.*$/m)?.[0] ?? '');
+    const startProd = heapCeiling((JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> }).scripts['start:prod'] ?? '');
+    const bench = heapCeiling(readRepoFile('bench/run.ts').match(/productionNodeArgs = \[.*\]/)?.[0] ?? '');
+    expect(image).toHaveLength(1);
+    expect(startProd).toEqual(image);
+    expect(bench).toEqual(image);
+  });
+});

@@ -48,7 +48,12 @@ type Deps = Pick<CheckoutDeps, 'db' | 'clock' | 'settings' | 'productCache' | 'j
  * grant in order while stock lasts, one UPDATE of the product, one INSERT of the holds, the
  * requests' idempotency keys completed, commit. Returns each request's own answer.
  */
-export async function createHoldsTogether(deps: Deps, productId: number, turn: BatchTurn<HoldRequest>): Promise<MemberResult<HoldView>[]> {
+export async function createHoldsTogether(
+  deps: Deps,
+  productId: number,
+  turn: BatchTurn<HoldRequest>,
+  options: { onCommitted?: (availableStockLeft: number) => void } = {},
+): Promise<MemberResult<HoldView>[]> {
   let requests: HoldRequest[] = [];
   let expiresAt = new Date();
   const outcome = await runTransaction(deps.db, async (tx) => {
@@ -85,7 +90,7 @@ export async function createHoldsTogether(deps: Deps, productId: number, turn: B
       });
     });
     await completeIdempotencyKeys(tx, completions);
-    return { results, snapshot, decisions };
+    return { results, snapshot, decisions, availableStockLeft: remaining };
   }).catch(async (error: unknown) => {
     turn.committed();
     // MySQL went away, maybe during COMMIT: see "every failure" above.
@@ -96,6 +101,7 @@ export async function createHoldsTogether(deps: Deps, productId: number, turn: B
   // The product's next batch may open its transaction now; this one's after-commit work
   // overlaps it.
   turn.committed();
+  options.onCommitted?.(outcome.availableStockLeft);
   // After commit: the refusals recorded under their keys are not recorded again.
   requests.forEach((request, index) => {
     if (request.idempotency && !outcome.results[index]!.ok) request.idempotency.refusalRecorded = true;
@@ -140,22 +146,39 @@ export const defaultHoldBatching: BatchLineOptions = { maxBatch: 128, maxWaiting
  * refused before it joins the line: that was true at a committed moment, which is all a 404 or
  * 409 claims, and a sell-out crowd is then answered without waiting behind the holds that can
  * still succeed. Enough stock in the snapshot proves nothing; the batch decides under the lock.
+ *
+ * So that check can only ever refuse, and it is skipped while this process's own last batch for
+ * the product left at least the request's qty: it would read "enough" and let the request in.
+ * What the last batch saw may be stale either way; it only chooses whether to look, never the
+ * answer. Measured: the cache read was the api's largest single cost at 32 clients on one
+ * product (a Redis socket write per request, 12 % of its CPU in a profile).
  */
 export function createHoldBatcher(deps: Deps, options: BatchLineOptions = defaultHoldBatching): HoldBatcher {
-  const line = createBatchLine<number, HoldRequest, HoldView>(options, (productId, turn) => createHoldsTogether(deps, productId, turn));
+  // Per product, the available stock its last batch in this process left, read under the lock.
+  // At most one entry per product row: a batch for a missing product leaves none.
+  const leftByLastBatch = new Map<number, number>();
+  const line = createBatchLine<number, HoldRequest, HoldView>(options, (productId, turn) =>
+    createHoldsTogether(deps, productId, turn, {
+      onCommitted: (left) => (left > 0 ? leftByLastBatch.set(productId, left) : leftByLastBatch.delete(productId)),
+    }),
+  );
   return {
     async createHold(input, requestOptions = {}) {
-      const snapshot = await getProduct(deps, input.productId).catch((error: unknown) => {
-        if (error instanceof ProductNotFoundError) deps.metrics.holdRejected('product_not_found');
-        throw error;
-      });
-      if (snapshot.availableStock < input.qty) {
-        deps.metrics.holdRejected('insufficient_stock');
-        throw new InsufficientStockError(input.productId, snapshot.availableStock);
-      }
+      if ((leftByLastBatch.get(input.productId) ?? 0) < input.qty) await refuseWhatTheSnapshotCannotMeet(input);
       return line.submit(input.productId, { qty: input.qty, idempotency: requestOptions.idempotency });
     },
   };
+
+  async function refuseWhatTheSnapshotCannotMeet(input: CreateHoldInput): Promise<void> {
+    const snapshot = await getProduct(deps, input.productId).catch((error: unknown) => {
+      if (error instanceof ProductNotFoundError) deps.metrics.holdRejected('product_not_found');
+      throw error;
+    });
+    if (snapshot.availableStock < input.qty) {
+      deps.metrics.holdRejected('insufficient_stock');
+      throw new InsufficientStockError(input.productId, snapshot.availableStock);
+    }
+  }
 }
 
 function refusalResponse(error: AppError): StoredResponse {
