@@ -1,5 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queue, Worker } from 'bullmq';
+import { bullPrefix, createWorkerRedis } from '@flash-sale/queues';
+import { testRedisUrl } from '@flash-sale/testing';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestApp, type TestApp } from '../../api/test/support/test-app.ts';
+import { listJobs } from '../src/queue-ops/list-jobs.ts';
 import { FAILURE_MESSAGE, finishJobs } from './support/finished-jobs.ts';
 import { expectExitCode, runCli, runCliJson } from './support/run-cli.ts';
 
@@ -109,5 +113,38 @@ describe.concurrent('job', () => {
     expect(text.stdout).toContain('"paymentEventId": 902');
     expectExitCode(missing, 1);
     expect(missing.stderr).toContain("no job 'payment-event-404'");
+  });
+});
+
+describe('a job waiting out a retry backoff', () => {
+  it('is due its backoff after the attempt that failed, read from BullMQ\'s public job fields', async () => {
+    const connections = [createWorkerRedis(testRedisUrl()), createWorkerRedis(testRedisUrl())];
+    // A queue of its own, so the counts the other tests assert do not move.
+    const queue = new Queue('backoff-test', { connection: connections[0]!, prefix: bullPrefix(t.config.redisKeyPrefix) });
+    let failedAt = 0;
+    const worker = new Worker('backoff-test', async () => {
+      failedAt = Date.now();
+      throw new Error('try again later');
+    }, { connection: connections[1]!, prefix: bullPrefix(t.config.redisKeyPrefix) });
+    try {
+      const added = Date.now();
+      // First attempt 1.5 s after it was added, so "from the attempt" and "from when it was added"
+      // differ by more than the margin below.
+      await queue.add('job', {}, { jobId: 'retried', delay: 1_500, attempts: 2, backoff: { type: 'fixed', delay: HOUR } });
+      await vi.waitFor(() => expect(failedAt).toBeGreaterThan(0), { timeout: 10_000, interval: 20 });
+      await vi.waitFor(async () => expect(await queue.getJobState('retried')).toBe('delayed'), { timeout: 10_000, interval: 20 });
+      const page = await listJobs(queue, { state: 'delayed', limit: 10, page: 1, now: Date.now() });
+      expect(page.jobs).toHaveLength(1);
+      const dueAt = page.jobs[0]!.dueAt!;
+      // Counted from the failed attempt (not from when the job was added): at most that attempt's run time early.
+      expect(dueAt).toBeGreaterThan(added + 1_500 + HOUR - 1);
+      expect(dueAt).toBeLessThanOrEqual(failedAt + HOUR);
+      expect(failedAt + HOUR - dueAt).toBeLessThan(1_000);
+    } finally {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      for (const connection of connections) connection.disconnect();
+    }
   });
 });

@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
-import type { JobQueues } from '@flash-sale/queues';
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import { createWorkerRedis, type JobQueues } from '@flash-sale/queues';
 import { deleteRedisPrefix, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { compareStreamIds, EventRateCounter, redisNowMs } from '../src/watch/event-rate-counter.ts';
+import { JobRates, redisNowMs, windowStartEventId } from '../src/watch/job-rates.ts';
 import { listenForInterrupts, signalExitCode } from '../src/watch/interrupts.ts';
 import { createQueueStatsReader, RefreshPendingError, type QueueStats } from '../src/watch/read-queue-stats.ts';
 import { runWatchLoop } from '../src/watch/watch-loop.ts';
@@ -26,25 +27,33 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-describe.concurrent('EventRateCounter', () => {
-  it('counts each stream entry once when two refreshes overlap', async () => {
-    const key = `${prefix}:overlap:events`;
-    for (const event of ['completed', 'completed', 'failed', 'completed', 'active']) await redis.xadd(key, '*', 'event', event);
-    const counter = new EventRateCounter(redis, key);
-    const now = await redisNowMs(redis);
-    const [first, second] = await Promise.all([counter.refresh(now), counter.refresh(now)]);
-    expect(first).toEqual({ completedPerMinute: 3, failedPerMinute: 1 });
-    expect(second).toEqual({ completedPerMinute: 3, failedPerMinute: 1 });
+describe('JobRates', () => {
+  it('counts what completed and failed in the minute before it opened, then each job as it ends, through QueueEvents', async () => {
+    const connections = [0, 1, 2].map(() => createWorkerRedis(testRedisUrl()));
+    const [queueConnection, workerConnection, eventsConnection] = connections;
+    const queue = new Queue('rates', { connection: queueConnection!, prefix });
+    const worker = new Worker('rates', async (job) => {
+      if (job.data.fail) throw new Error('refused on purpose');
+    }, { connection: workerConnection!, prefix });
+    let events: QueueEvents | undefined;
+    try {
+      for (const fail of [false, false, true, false]) await queue.add('job', { fail }, { attempts: 1 });
+      await vi.waitFor(async () => expect(await queue.getJobCounts('completed', 'failed')).toEqual({ completed: 3, failed: 1 }), { timeout: 10_000, interval: 50 });
 
-    await redis.xadd(key, '*', 'event', 'completed');
-    expect(await counter.refresh(await redisNowMs(redis))).toEqual({ completedPerMinute: 4, failedPerMinute: 1 });
-  });
+      events = new QueueEvents('rates', { connection: eventsConnection!, prefix, lastEventId: windowStartEventId(await redisNowMs(redis)) });
+      const rates = new JobRates(events);
+      await vi.waitFor(async () => expect(rates.at(await redisNowMs(redis))).toEqual({ completedPerMinute: 3, failedPerMinute: 1 }), { timeout: 10_000, interval: 50 });
 
-  it('orders stream ids by time, then sequence, as numbers', () => {
-    expect(compareStreamIds('1700000000000-2', '1700000000000-10')).toBe(-1);
-    expect(compareStreamIds('1700000000001-0', '1700000000000-99')).toBe(1);
-    expect(compareStreamIds('999-0', '1000-0')).toBe(-1);
-    expect(compareStreamIds('5-5', '5-5')).toBe(0);
+      await queue.add('job', { fail: false });
+      await vi.waitFor(async () => expect(rates.at(await redisNowMs(redis))).toEqual({ completedPerMinute: 4, failedPerMinute: 1 }), { timeout: 10_000, interval: 50 });
+      // A minute on, they have left the window.
+      expect(rates.at((await redisNowMs(redis)) + 61_000)).toEqual({ completedPerMinute: 0, failedPerMinute: 0 });
+    } finally {
+      await worker.close();
+      await queue.close();
+      await events?.close();
+      for (const connection of connections) connection.disconnect();
+    }
   });
 });
 
@@ -52,10 +61,10 @@ describe.concurrent('the queue stats reader', () => {
   it('keeps one read in flight: a tick while one is pending is skipped, not started beside it', async () => {
     const clock = deferred<[string, string]>();
     const time = vi.fn(() => clock.promise);
-    const stub = { time, xrange: vi.fn(async () => []) } as unknown as Redis;
-    const queue = { keys: { events: 'events' }, getJobCounts: async () => ({}), isPaused: async () => false };
+    const stub = { time } as unknown as Redis;
+    const queue = { getJobCounts: async () => ({}), isPaused: async () => false };
     const jobs = { queue: () => queue } as unknown as JobQueues;
-    const read = createQueueStatsReader(jobs, stub);
+    const read = createQueueStatsReader(jobs, stub, new Map());
 
     const first = read();
     await expect(read()).rejects.toBeInstanceOf(RefreshPendingError);

@@ -17,8 +17,8 @@ export function registerJobCommand(program: Command, context: CliContext): void 
     .option('--json', 'print JSON only')
     .action(
       runs(context, async (queueName: QueueName, id: string, options: { json?: boolean }) => {
-        const { jobs, redis } = await context.session.queues();
-        const details = await readJobDetails(jobs.queue(queueName), redis, id);
+        const { jobs } = await context.session.queues();
+        const details = await readJobDetails(jobs.queue(queueName), id);
         if (!details) throw finding(`no job '${id}' in queue ${queueName}.`);
         if (options.json) return printJson(details);
         printJobDetails(details);

@@ -27,9 +27,9 @@ export function registerJobsCommand(program: Command, context: CliContext): void
     .option('--json', 'print JSON only: { queue, state, page, limit, total, jobs: [...] }')
     .action(
       runs(context, async (queueName: QueueName, options: JobsOptions) => {
-        const { jobs, redis } = await context.session.queues();
+        const { jobs } = await context.session.queues();
         const now = Date.now();
-        const page = await listJobs(jobs.queue(queueName), redis, { state: options.state, limit: options.limit, page: options.page, now });
+        const page = await listJobs(jobs.queue(queueName), { state: options.state, limit: options.limit, page: options.page, now });
         if (options.json) {
           return printJson({ queue: queueName, state: options.state ?? 'all', page: options.page, limit: options.limit, ...page });
         }

@@ -23,8 +23,8 @@ export function registerWatchCommand(program: Command, context: CliContext): voi
           process.exit(signalExitCode(signal));
         });
         try {
-          const { jobs, redis } = await untilAborted(context.session.queues(), interrupts.signal);
-          const readStats = createQueueStatsReader(jobs, redis);
+          const { jobs, redis, listenForJobRates } = await untilAborted(context.session.queues(), interrupts.signal);
+          const readStats = createQueueStatsReader(jobs, redis, await untilAborted(listenForJobRates(), interrupts.signal));
           const keyPrefix = context.session.queueConfig().redisKeyPrefix;
           screen.open();
           await runWatchLoop({

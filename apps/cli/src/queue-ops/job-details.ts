@@ -1,7 +1,6 @@
 import type { JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { isoOrNull } from '../output/format.ts';
-import { delayedDueTimes } from './list-jobs.ts';
+import { delayedUntil } from './list-jobs.ts';
 
 /** Everything Bull Board shows about one job, in a JSON-friendly shape. */
 export interface JobDetails {
@@ -23,11 +22,11 @@ export interface JobDetails {
 }
 
 /** The job, or undefined when the queue has no job with that id. */
-export async function readJobDetails(queue: Queue, redis: Redis, id: string): Promise<JobDetails | undefined> {
+export async function readJobDetails(queue: Queue, id: string): Promise<JobDetails | undefined> {
   const job = await queue.getJob(id);
   if (!job) return undefined;
   const [state, logs] = await Promise.all([job.getState(), queue.getJobLogs(id, 0, -1, true)]);
-  const dueAt = state === 'delayed' ? (await delayedDueTimes(redis, queue.keys.delayed!, [job])).get(id) : undefined;
+  const dueAt = state === 'delayed' ? delayedUntil(job) : undefined;
   return {
     queue: queue.name,
     id,

@@ -1,5 +1,4 @@
 import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { listableStates, type ListableState } from './job-states.ts';
 
 export interface JobRow {
@@ -26,7 +25,7 @@ export interface JobPage {
  * each state on its own, so the page's window over the concatenated states is cut into
  * per-state ranges using the counts.
  */
-export async function listJobs(queue: Queue, redis: Redis, options: { state?: ListableState; limit: number; page: number; now: number }): Promise<JobPage> {
+export async function listJobs(queue: Queue, options: { state?: ListableState; limit: number; page: number; now: number }): Promise<JobPage> {
   const states = options.state ? [options.state] : [...listableStates];
   const counts = await queue.getJobCounts(...states);
   const total = states.reduce((sum, state) => sum + (counts[state] ?? 0), 0);
@@ -43,8 +42,7 @@ export async function listJobs(queue: Queue, redis: Redis, options: { state?: Li
     const end = Math.min(count, windowStart + remaining) - 1;
     // Delayed: soonest due first; every other state: newest first.
     const jobs = await queue.getJobs(state, windowStart, end, state === 'delayed');
-    const dueAt = state === 'delayed' ? await delayedDueTimes(redis, queue.keys.delayed!, jobs) : new Map<string, number>();
-    rows.push(...jobs.map((job) => toRow(job, state, options.now, dueAt.get(job.id!))));
+    rows.push(...jobs.map((job) => toRow(job, state, options.now, state === 'delayed' ? delayedUntil(job) : undefined)));
     remaining -= jobs.length;
     windowStart = 0;
   }
@@ -68,19 +66,12 @@ function toRow(job: Job, state: ListableState, now: number, dueAt: number | unde
 }
 
 /**
- * When each delayed job is due, from its score in the delayed set (timestamp × 0x1000 plus a
- * tie-breaker, BullMQ's layout). The job's own `delay` field is not enough: a retry with
- * backoff reschedules relative to the failure, not to the creation time.
+ * When a delayed job is due, from its public fields: added with a delay, `timestamp + delay`;
+ * waiting out a retry's backoff, the backoff (`delay` then holds it) counted from the start of the
+ * attempt that failed (`processedOn`), since BullMQ keeps no time of the failure itself, so such a
+ * due time may read early by that attempt's run time (milliseconds for ours).
  */
-export async function delayedDueTimes(redis: Redis, delayedKey: string, jobs: Job[]): Promise<Map<string, number>> {
-  if (jobs.length === 0) return new Map();
-  const pipeline = redis.pipeline();
-  for (const job of jobs) pipeline.zscore(delayedKey, job.id!);
-  const results = (await pipeline.exec()) ?? [];
-  const due = new Map<string, number>();
-  jobs.forEach((job, index) => {
-    const score = results[index]?.[1];
-    if (typeof score === 'string') due.set(job.id!, Math.floor(Number(score) / 0x1000));
-  });
-  return due;
+export function delayedUntil(job: Pick<Job, 'timestamp' | 'delay' | 'processedOn' | 'attemptsStarted'>): number {
+  const from = job.attemptsStarted > 0 && job.processedOn ? job.processedOn : job.timestamp;
+  return from + job.delay;
 }

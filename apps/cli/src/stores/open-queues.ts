@@ -1,7 +1,8 @@
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '@flash-sale/config';
-import { bullPrefix, createFailFastRedis, createJobQueues, type JobQueues, type QueueName } from '@flash-sale/queues';
+import { bullPrefix, createFailFastRedis, createJobQueues, createWorkerRedis, queueNames, type JobQueues, type QueueName } from '@flash-sale/queues';
+import { JobRates, redisNowMs, windowStartEventId } from '../watch/job-rates.ts';
 import { reachRedis } from './reachability.ts';
 
 /**
@@ -17,6 +18,8 @@ export interface QueueConnection {
   redis: Redis;
   /** The queue on a second connection with LONG_COMMAND_TIMEOUT_MS per command, for `clean`. */
   queueForLongCommands(name: QueueName): Promise<Queue>;
+  /** Completed and failed jobs per minute of every queue, heard from now on through QueueEvents. */
+  listenForJobRates(): Promise<Map<QueueName, JobRates>>;
 }
 
 type Register = (close: () => Promise<void>) => void;
@@ -40,6 +43,24 @@ export async function openQueues(config: Config, register: Register): Promise<Qu
       register(() => closeConnection(connection, () => queue.close()));
       await reachRedis(connection, config.redisUrl);
       return queue;
+    },
+    async listenForJobRates() {
+      const startAt = windowStartEventId(await redisNowMs(redis));
+      return new Map(
+        queueNames.map((name) => {
+          // A connection each: QueueEvents blocks on it (XREAD BLOCK), which needs no per-command
+          // timeout and retries forever; closing it ends the wait.
+          const connection = createWorkerRedis(config.redisUrl, { connectionName: 'flash-sale-cli-events' });
+          connection.on('error', () => undefined);
+          const events = new QueueEvents(name, { connection, prefix: bullPrefix(config.redisKeyPrefix), lastEventId: startAt });
+          events.on('error', () => undefined);
+          register(async () => {
+            connection.disconnect();
+            await events.close().catch(() => undefined);
+          });
+          return [name, new JobRates(events)];
+        }),
+      );
     },
   };
 }

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import { queueNames, withDeadline, type JobQueues } from '@flash-sale/queues';
+import { withDeadline, type JobQueues, type QueueName } from '@flash-sale/queues';
 import { readQueueOverviews, type QueueOverview } from '../queue-ops/queue-overview.ts';
 import { REACH_DEADLINE_MS } from '../stores/reachability.ts';
-import { EventRateCounter, redisNowMs, type QueueRates } from './event-rate-counter.ts';
+import { redisNowMs, type JobRates, type QueueRates } from './job-rates.ts';
 
 export interface QueueStats {
   overviews: QueueOverview[];
@@ -18,18 +18,16 @@ export class RefreshPendingError extends Error {
 }
 
 /**
- * Reads counts and rates of every queue; the rate counters keep their state between calls.
- * At most one read is in flight: a read that outlived its deadline may still be running (Redis
- * answers late, or not until the command times out), and a second one beside it would read the
- * same stream entries into the rates twice. While one is pending, a call rejects with
- * RefreshPendingError instead of starting another.
+ * Reads the counts of every queue and Redis's time, and takes each queue's rates at that time
+ * (the QueueEvents behind `rates` hear the events meanwhile). At most one read is in flight: a
+ * read that outlived its deadline may still be running (Redis answers late, or not until the
+ * command times out), and piling more beside it would only add load to a Redis already slow.
+ * While one is pending, a call rejects with RefreshPendingError instead of starting another.
  */
-export function createQueueStatsReader(jobs: JobQueues, redis: Redis): () => Promise<QueueStats> {
-  const counters = new Map(queueNames.map((name) => [name, new EventRateCounter(redis, jobs.queue(name).keys.events!)]));
+export function createQueueStatsReader(jobs: JobQueues, redis: Redis, rates: Map<QueueName, JobRates>): () => Promise<QueueStats> {
   const read = async (): Promise<QueueStats> => {
     const [overviews, now] = await Promise.all([readQueueOverviews(jobs), redisNowMs(redis)]);
-    const rates = await Promise.all(queueNames.map(async (name) => [name, await counters.get(name)!.refresh(now)] as const));
-    return { overviews, rates: new Map(rates) };
+    return { overviews, rates: new Map([...rates].map(([name, counter]) => [name, counter.at(now)])) };
   };
   let inFlight: Promise<QueueStats> | undefined;
   return () => {

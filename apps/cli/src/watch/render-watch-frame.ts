@@ -3,7 +3,7 @@ import { paintOut } from '../output/colour.ts';
 import { formatTime } from '../output/format.ts';
 import { failedCount, queueStatus } from '../output/queue-table.ts';
 import { renderTable } from '../output/table.ts';
-import type { QueueRates } from './event-rate-counter.ts';
+import type { QueueRates } from './job-rates.ts';
 
 export interface WatchState {
   keyPrefix: string;
