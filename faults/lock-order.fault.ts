@@ -2,16 +2,17 @@ import {
   applyPaymentEvent,
   cancelDueOrders,
   cancelUnpaidOrder,
-  createCheckoutRuntime,
+  createCheckoutDeps,
   createHold,
   expireDueHolds,
   expireHold,
   paymentEventHash,
   releaseHold,
-  type CheckoutRuntime,
+  type CheckoutDeps,
 } from '@flash-sale/checkout';
 import { loadConfig } from '@flash-sale/config';
 import { createLogger } from '@flash-sale/logger';
+import { openStores, type Stores } from '@flash-sale/process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectLedgerExact } from './support/ledger.ts';
 import { startFaultStack, type FaultStack } from './support/stack.ts';
@@ -23,15 +24,18 @@ import { startFaultStack, type FaultStack } from './support/stack.ts';
 // of ours runs meanwhile.
 
 let stack: FaultStack;
-let runtime: CheckoutRuntime;
+let stores: Stores;
+let deps: CheckoutDeps;
 beforeAll(async () => {
   stack = await startFaultStack();
   const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: stack.databaseUrl, REDIS_URL: stack.redis.url, REDIS_KEY_PREFIX: stack.prefix });
-  runtime = createCheckoutRuntime(config, createLogger('lock-order', 'silent'), { name: 'lock-order' });
-  await runtime.waitForStores();
+  const logger = createLogger('lock-order', 'silent');
+  stores = openStores(config, logger, 'lock-order');
+  deps = createCheckoutDeps(stores, { settings: config, logger });
+  await stores.waitForStores();
 });
 afterAll(async () => {
-  await runtime?.close();
+  await stores?.close();
   await stack?.close();
 });
 
@@ -80,7 +84,6 @@ async function dueRows(productIds: number[], perProduct: number) {
 
 describe('the lock order', () => {
   it('lets the sweeper, the jobs, releases, new holds and payment results race on the same rows without one deadlock', async () => {
-    const deps = runtime.deps;
     const sweepOptions = { batchSize: 500, maxBatches: 2, graceMs: 0 };
     const before = await deadlocksSoFar();
     for (let round = 0; round < 12; round += 1) {

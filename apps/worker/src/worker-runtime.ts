@@ -1,8 +1,9 @@
 import { Worker, type Processor } from 'bullmq';
-import { createCheckoutRuntime, createHoldExpiryBatcher, type CheckoutRuntime, type Clock } from '@flash-sale/checkout';
+import { createCheckoutDeps, createHoldExpiryBatcher, type CheckoutDeps, type Clock } from '@flash-sale/checkout';
 import type { Config } from '@flash-sale/config';
 import type { Logger } from '@flash-sale/logger';
 import { createProcessMetrics, type ProcessMetrics } from '@flash-sale/metrics';
+import { openStores, type Stores } from '@flash-sale/process';
 import { bullPrefix, createWorkerRedis, legacySweeperSchedulerId, logConnectionHealth, type QueueName } from '@flash-sale/queues';
 import type { Redis } from 'ioredis';
 import { backoffStrategy } from './backoff.ts';
@@ -13,7 +14,8 @@ import { paymentWebhookProcessor } from './processors/payment-webhook.processor.
 import { startSweeperLoop, type SweeperLoop } from './sweeper-loop.ts';
 
 export interface WorkerRuntime {
-  checkout: CheckoutRuntime;
+  stores: Stores;
+  deps: CheckoutDeps;
   workers: Worker[];
   metrics: ProcessMetrics;
   metricsServer: MetricsServer;
@@ -28,12 +30,14 @@ const LOCK_DURATION_MS = 10_000;
 const STALLED_INTERVAL_MS = 5_000;
 const HOLD_EXPIRY_CONCURRENCY_FACTOR = 16;
 
-/** Starts one BullMQ worker per queue, each running WORKER_CONCURRENCY jobs at once. */
+/**
+ * The worker's composition, in order: its stores, the metrics that read the queues, the domain;
+ * then one BullMQ worker per queue (each running WORKER_CONCURRENCY jobs at once) and the sweeper.
+ */
 export async function startWorkerRuntime(config: Config, logger: Logger, options: { clock?: Clock } = {}): Promise<WorkerRuntime> {
-  let checkout: CheckoutRuntime | undefined;
-  const metrics = createProcessMetrics('worker', (queue) => checkout!.jobs.counts(queue));
-  checkout = createCheckoutRuntime(config, logger, { name: 'worker', metrics: metrics.checkout, ...options });
-  const { deps } = checkout;
+  const stores = openStores(config, logger, 'worker');
+  const metrics = createProcessMetrics('worker', (queue) => stores.jobs.counts(queue));
+  const deps = createCheckoutDeps(stores, { settings: config, logger, metrics: metrics.checkout, clock: options.clock });
   const processors: Record<QueueName, Processor> = {
     'hold-expiry': holdExpiryProcessor(createHoldExpiryBatcher(deps)),
     'order-timeout': orderTimeoutProcessor(deps),
@@ -68,10 +72,10 @@ export async function startWorkerRuntime(config: Config, logger: Logger, options
     return worker;
   });
 
-  await checkout.waitForStores();
+  await stores.waitForStores();
   // Versions before the sweeper left BullMQ ran it as a job scheduler on hold-expiry: remove it,
   // so its jobs do not land on a processor that no longer knows them. Best effort.
-  await checkout.jobs
+  await stores.jobs
     .queue('hold-expiry')
     .removeJobScheduler(legacySweeperSchedulerId)
     .catch((error: unknown) => logger.warn({ err: error }, 'could not remove the legacy sweeper scheduler'));
@@ -81,9 +85,9 @@ export async function startWorkerRuntime(config: Config, logger: Logger, options
   logger.info({ queues: Object.keys(processors), concurrency: config.workerConcurrency, metricsPort: metricsServer.port }, 'worker ready');
 
   let closing: Promise<void> | undefined;
-  const started = checkout;
   return {
-    checkout: started,
+    stores,
+    deps,
     workers,
     metrics,
     metricsServer,
@@ -92,7 +96,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger, options
         await Promise.all([sweeper.stop(), ...workers.map((worker) => worker.close())]);
         await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
         await metricsServer.close();
-        await started.close();
+        await stores.close();
       })();
       return closing;
     },

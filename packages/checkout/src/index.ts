@@ -27,8 +27,7 @@ export { createSeenPaymentEvents, type SeenPaymentEvents } from './payments/seen
 export { receivePaymentEvent, paymentEventHash, type PaymentEventInput, type PaymentResult, type ReceivedPaymentEvent } from './payments/receive-payment-event.ts';
 export { applyPaymentEvent, PaymentEventDeferredError, type ApplyPaymentEventResult, type PaymentEventOutcome } from './payments/apply-payment-event.ts';
 export { sweep, expireDueHolds, cancelDueOrders, redriveStalePaymentEvents, defaultSweepOptions, type SweepOptions, type SweepReport } from './sweeper/sweep.ts';
-export { createCheckoutRuntime, type CheckoutRuntime, type StoresStatus } from './runtime.ts';
-export { probeStore, type StoreStatus } from './store-status.ts';
+export { createCheckoutDeps, type CheckoutOptions, type CheckoutStores } from './checkout-deps.ts';
 export { auditStock, type StockAudit, type ProductAudit, type OverdueHold } from './audit/audit-stock.ts';
 export { repairProductStock, type StockRepair } from './audit/repair-stock.ts';
 export { readStockLedger, type StockLedgerRow } from './audit/stock-ledger.ts';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Redis } from 'ioredis';
-import { probeStore } from '@flash-sale/checkout';
+import { probeStore } from '@flash-sale/process';
 import type { Db } from '@flash-sale/db';
 import { documented } from '../schemas/documented.ts';
 

@@ -1,10 +1,9 @@
 import { ConfigError, loadConfig, loadConfigOf, type Config } from '@flash-sale/config';
-import type { CheckoutRuntime } from '@flash-sale/checkout';
 import type { Db } from '@flash-sale/db';
 import { usageError } from '../exit-codes.ts';
 import { openDatabase } from './open-database.ts';
 import { openQueues, type QueueConnection } from './open-queues.ts';
-import { openRuntime } from './open-runtime.ts';
+import { openRuntime, type CliRuntime } from './open-runtime.ts';
 
 /** The stores one command uses, each opened on first use; main closes whatever was opened. */
 export interface Session {
@@ -12,7 +11,7 @@ export interface Session {
   queueConfig(): Config;
   queues(): Promise<QueueConnection>;
   database(): Promise<Db>;
-  runtime(): Promise<CheckoutRuntime>;
+  runtime(): Promise<CliRuntime>;
   close(): Promise<void>;
 }
 

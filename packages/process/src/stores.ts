@@ -1,21 +1,16 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '@flash-sale/config';
-import { createDb } from '@flash-sale/db';
+import { createDb, type Db } from '@flash-sale/db';
 import type { Logger } from '@flash-sale/logger';
-import { noopMetrics, type CheckoutMetrics } from '@flash-sale/metrics';
 import { createFailFastRedis, createJobQueues, logConnectionHealth, redisReady, type JobQueues } from '@flash-sale/queues';
-import { systemClock, type Clock } from './clock.ts';
 import { probeStore, type StoreStatus } from './store-status.ts';
-import type { CheckoutDeps } from './deps.ts';
-import { createAbandonedClaims } from './idempotency/abandoned-claims.ts';
-import { createKeyClaimer } from './idempotency/key-claimer.ts';
-import { createSeenPaymentEvents } from './payments/seen-payment-events.ts';
-import { createProductCache } from './products/product-cache.ts';
 
-/** A process's connections (MySQL, Redis for the cache, Redis for enqueueing) and the domain on them. */
-export interface CheckoutRuntime {
-  deps: CheckoutDeps;
+/** A process's connections to MySQL and Redis, opened from its config, closed by it. */
+export interface Stores {
+  db: Db;
+  /** For the product cache and the domain's small Redis records. */
   redis: Redis;
+  /** The queues, on a Redis connection of their own. */
   jobs: JobQueues;
   /**
    * Waits, at most `ms`, for MySQL and both Redis connections to answer, so the first requests
@@ -28,20 +23,17 @@ export interface CheckoutRuntime {
   close(): Promise<void>;
 }
 
-// Long enough for a busy machine to open its first connections (Prisma's first query included),
-// short enough that a process whose store is down starts and reports it instead of hanging.
-const STORE_WAIT_AT_START_MS = 5_000;
-
 export interface StoresStatus {
   mysql: StoreStatus;
   redis: StoreStatus;
 }
 
-export function createCheckoutRuntime(
-  config: Config,
-  logger: Logger,
-  options: { name: string; clock?: Clock; metrics?: CheckoutMetrics },
-): CheckoutRuntime {
+// Long enough for a busy machine to open its first connections (Prisma's first query included),
+// short enough that a process whose store is down starts and reports it instead of hanging.
+const STORE_WAIT_AT_START_MS = 5_000;
+
+/** Opens MySQL, Redis for the cache and Redis for the queues; `name` labels logs and `CLIENT LIST`. */
+export function openStores(config: Pick<Config, 'databaseUrl' | 'redisUrl' | 'redisKeyPrefix'>, logger: Logger, name: string): Stores {
   const db = createDb(config.databaseUrl, {
     onAvailabilityChange: (change) =>
       change.available
@@ -50,31 +42,16 @@ export function createCheckoutRuntime(
   });
   // Fail-fast connections: with Redis down, a cache read falls back to MySQL and an enqueue is
   // logged for the sweeper, both within about a second, instead of requests hanging.
-  const redis = createFailFastRedis(config.redisUrl, { connectionName: `${config.redisKeyPrefix}:${options.name}` });
-  const queueRedis = createFailFastRedis(config.redisUrl, { connectionName: `${config.redisKeyPrefix}:${options.name}-queues` });
-  logConnectionHealth(redis, logger, options.name);
-  logConnectionHealth(queueRedis, logger, `${options.name}-queues`);
+  const redis = createFailFastRedis(config.redisUrl, { connectionName: `${config.redisKeyPrefix}:${name}` });
+  const queueRedis = createFailFastRedis(config.redisUrl, { connectionName: `${config.redisKeyPrefix}:${name}-queues` });
+  logConnectionHealth(redis, logger, name);
+  logConnectionHealth(queueRedis, logger, `${name}-queues`);
   // Connection errors are logged once above; BullMQ re-emits them per queue.
   const jobs = createJobQueues(queueRedis, config.redisKeyPrefix, () => undefined);
 
   let closing: Promise<void> | undefined;
   return {
-    deps: {
-      db,
-      productCache: createProductCache(redis, { keyPrefix: config.redisKeyPrefix, ttlSeconds: config.productCacheTtlSeconds, logger }),
-      seenPaymentEvents: createSeenPaymentEvents(redis, { keyPrefix: config.redisKeyPrefix, logger }),
-      abandonedClaims: createAbandonedClaims(redis, { keyPrefix: config.redisKeyPrefix, logger }),
-      keyClaimer: createKeyClaimer(db),
-      jobs,
-      clock: options.clock ?? systemClock,
-      logger,
-      metrics: options.metrics ?? noopMetrics,
-      settings: {
-        holdTtlSeconds: config.holdTtlSeconds,
-        orderPaymentTimeoutSeconds: config.orderPaymentTimeoutSeconds,
-        webhookOrphanAfterSeconds: config.webhookOrphanAfterSeconds,
-      },
-    },
+    db,
     redis,
     jobs,
     async waitForStores(ms = STORE_WAIT_AT_START_MS) {

@@ -1,0 +1,52 @@
+import type { Redis } from 'ioredis';
+import type { Db } from '@flash-sale/db';
+import type { Logger } from '@flash-sale/logger';
+import { noopMetrics, type CheckoutMetrics } from '@flash-sale/metrics';
+import type { JobQueues } from '@flash-sale/queues';
+import { systemClock, type Clock } from './clock.ts';
+import type { CheckoutDeps, CheckoutSettings } from './deps.ts';
+import { createAbandonedClaims } from './idempotency/abandoned-claims.ts';
+import { createKeyClaimer } from './idempotency/key-claimer.ts';
+import { createSeenPaymentEvents } from './payments/seen-payment-events.ts';
+import { createProductCache } from './products/product-cache.ts';
+
+/** The connections a process opened for the domain: it opens and closes them, the domain uses them. */
+export interface CheckoutStores {
+  db: Db;
+  /** For the product cache and the small Redis records (seen payment events, abandoned claims). */
+  redis: Redis;
+  jobs: JobQueues;
+}
+
+export interface CheckoutOptions {
+  settings: CheckoutSettings & {
+    /** Every Redis key of the domain starts with it. */
+    redisKeyPrefix: string;
+    productCacheTtlSeconds: number;
+  };
+  logger: Logger;
+  metrics?: CheckoutMetrics;
+  clock?: Clock;
+}
+
+/** The domain's dependencies on a process's stores. */
+export function createCheckoutDeps(stores: CheckoutStores, options: CheckoutOptions): CheckoutDeps {
+  const { settings, logger } = options;
+  const keyPrefix = settings.redisKeyPrefix;
+  return {
+    db: stores.db,
+    productCache: createProductCache(stores.redis, { keyPrefix, ttlSeconds: settings.productCacheTtlSeconds, logger }),
+    seenPaymentEvents: createSeenPaymentEvents(stores.redis, { keyPrefix, logger }),
+    abandonedClaims: createAbandonedClaims(stores.redis, { keyPrefix, logger }),
+    keyClaimer: createKeyClaimer(stores.db),
+    jobs: stores.jobs,
+    clock: options.clock ?? systemClock,
+    logger,
+    metrics: options.metrics ?? noopMetrics,
+    settings: {
+      holdTtlSeconds: settings.holdTtlSeconds,
+      orderPaymentTimeoutSeconds: settings.orderPaymentTimeoutSeconds,
+      webhookOrphanAfterSeconds: settings.webhookOrphanAfterSeconds,
+    },
+  };
+}
