@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../api/test/support/test-app.ts';
+import { startTestStores, type TestStores } from '@flash-sale/testing';
 import { finishJobs } from './support/finished-jobs.ts';
 import { expectExitCode, runCli } from './support/run-cli.ts';
 
@@ -8,10 +8,10 @@ import { expectExitCode, runCli } from './support/run-cli.ts';
 // worker would take any waiting job of its queue), so they pass in any order, and run
 // concurrently.
 
-let t: TestApp;
+let t: TestStores;
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestStores();
 });
 
 afterAll(async () => {

@@ -1,8 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import { bullPrefix, createWorkerRedis } from '@flash-sale/queues';
-import { testRedisUrl } from '@flash-sale/testing';
+import { startTestStores, testRedisUrl, type TestStores } from '@flash-sale/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestApp, type TestApp } from '../../api/test/support/test-app.ts';
 import { listJobs } from '../src/queue-ops/list-jobs.ts';
 import { FAILURE_MESSAGE, finishJobs } from './support/finished-jobs.ts';
 import { expectExitCode, runCli, runCliJson } from './support/run-cli.ts';
@@ -10,11 +9,11 @@ import { expectExitCode, runCli, runCliJson } from './support/run-cli.ts';
 // `queues`, `jobs` and `job`: what they report is what the test put on the queues. They only
 // read, so the tests run concurrently.
 
-let t: TestApp;
+let t: TestStores;
 const HOUR = 3_600_000;
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestStores();
   const webhooks = t.queue('payment-webhook');
   await finishJobs(webhooks, t.config.redisKeyPrefix, [
     { id: 'payment-event-901', data: { paymentEventId: 901 } },

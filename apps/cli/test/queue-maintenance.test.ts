@@ -1,19 +1,18 @@
 import { bullPrefix, createWorkerRedis } from '@flash-sale/queues';
-import { testRedisUrl } from '@flash-sale/testing';
 import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestApp, type TestApp } from '../../api/test/support/test-app.ts';
+import { startTestStores, testRedisUrl, type TestStores } from '@flash-sale/testing';
 import { finishJobs } from './support/finished-jobs.ts';
 import { expectExitCode, runCli, runCliJson } from './support/run-cli.ts';
 
 // clean, pause and resume: queue-wide actions, checked against BullMQ directly. Each test has a
 // queue of its own (the pause test runs a worker), so they run concurrently.
 
-let t: TestApp;
+let t: TestStores;
 const TWO_HOURS = 2 * 3_600_000;
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestStores();
   const timeouts = t.queue('order-timeout');
   const completed = [1, 2, 3].map((orderId) => ({ id: `order-${orderId}`, data: { orderId } }));
   await Promise.all([

@@ -1,29 +1,26 @@
-import { holdRowLock } from '@flash-sale/testing';
+import { createHold, runIdempotent, type CheckoutDeps, type HoldView } from '@flash-sale/checkout';
+import { CuttableProxy, holdRowLock, startTestStores, type TestStores } from '@flash-sale/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { request, startTestApp, type TestApp } from '../../api/test/support/test-app.ts';
 import { expectExitCode, runCli } from './support/run-cli.ts';
-import { CuttableProxy } from '@flash-sale/testing';
 
-// audit over a database the api filled: clean, corrupted by hand, repaired by --fix; overdue
+// audit over a database the domain filled (holds made as the api makes them): clean, corrupted by hand, repaired by --fix; overdue
 // holds; MySQL going away while --fix waits for a product's row lock. The first three run in
 // order (each builds on the last); the last two bring their own data and run concurrently.
 
-let t: TestApp;
+let t: TestStores;
+let deps: CheckoutDeps;
 let productId: number;
 let holdIds: number[];
 
 const availableInMysql = async () => (await t.db.product.findUniqueOrThrow({ where: { id: productId } })).availableStock;
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestStores();
+  deps = await t.domain();
   productId = await t.createProduct({ totalStock: 10 });
   await t.createProduct({ totalStock: 4 });
   holdIds = [];
-  for (const qty of [2, 3]) {
-    const created = await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty } });
-    expect(created.status).toBe(201);
-    holdIds.push(created.body.hold_id);
-  }
+  for (const qty of [2, 3]) holdIds.push((await createHold(deps, { productId, qty })).id);
 });
 
 afterAll(async () => {
@@ -72,9 +69,7 @@ describe('audit', () => {
 
 describe.concurrent('audit: overdue holds', () => {
   it('exits 1 listing an active hold 2 minutes past expires_at; --overdue-after 600 no longer reports it', async () => {
-    const created = await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty: 1 } });
-    expect(created.status).toBe(201);
-    const holdId: number = created.body.hold_id;
+    const holdId = (await createHold(deps, { productId, qty: 1 })).id;
     await t.db.$executeRaw`UPDATE holds SET expires_at = NOW(3) - INTERVAL 2 MINUTE WHERE id = ${holdId}`;
     try {
       const [overdue, lenient] = await Promise.all([
@@ -128,7 +123,12 @@ describe.concurrent('audit --fix when MySQL goes away', () => {
 describe.concurrent('audit: idempotency keys', () => {
   it('counts the stored keys and those past their 24 h, in the table and in --json, without calling them a finding', async () => {
     const key = `audit-idem-${Date.now()}`;
-    const hold = await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty: 1 }, headers: { 'idempotency-key': key } });
+    const hold = await runIdempotent(
+      deps,
+      { scope: 'holds', key, body: { product_id: productId, qty: 1 } },
+      (completion) => createHold(deps, { productId, qty: 1 }, { idempotency: completion }),
+      (created: HoldView) => ({ status: 201, body: { hold_id: created.id } }),
+    );
     expect(hold.status).toBe(201);
     const stored = await t.db.idempotencyKey.count();
     await t.db.idempotencyKey.updateMany({ where: { key }, data: { expiresAt: new Date(Date.now() - 1_000) } });

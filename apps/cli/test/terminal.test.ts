@@ -1,7 +1,6 @@
 import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CuttableProxy } from '@flash-sale/testing';
-import { startTestApp, type TestApp } from '../../api/test/support/test-app.ts';
+import { CuttableProxy, startTestStores, type TestStores } from '@flash-sale/testing';
 import { finishJobs } from './support/finished-jobs.ts';
 import { runInTerminal, type TerminalSession } from './support/run-in-terminal.ts';
 
@@ -14,10 +13,10 @@ const SHOW_CURSOR = '\x1b[?25h';
 /** Title (2) + table (top, header, 3 queues, bottom) + footnote: anything more is scrolling. */
 const MAX_NEWLINES_PER_FRAME = 10;
 
-let t: TestApp;
+let t: TestStores;
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestStores();
   await finishJobs(t.queue('payment-webhook'), t.config.redisKeyPrefix, [{ id: 'payment-event-5', data: { paymentEventId: 5 } }], 'failed');
   const expiry = t.queue('hold-expiry');
   for (const holdId of [1, 2]) await expiry.add('expire-hold', { holdId }, { jobId: `hold-${holdId}`, delay: 3_600_000 });

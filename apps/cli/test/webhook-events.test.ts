@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../api/test/support/test-app.ts';
+import { startTestStores, type TestStores } from '@flash-sale/testing';
 import { expectExitCode, runCli, runCliJson } from './support/run-cli.ts';
 
 // webhooks lists payment_events rows, filtered by outcome, newest first.
 
-let t: TestApp;
+let t: TestStores;
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestStores();
   const base = Date.parse('2026-01-01T10:00:00Z');
   const events = [
     { key: 'evt-applied', orderId: 1, result: 'success', outcome: 'applied', detail: 'order paid' },

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { request, startTestApp, startWorker, type InProcessWorker, type TestApp } from './support/stack.ts';
+import { request, startApiStack, startWorker, type InProcessWorker, type ApiStack } from './support/stack.ts';
 
 // Holds expire and unpaid orders are cancelled on time through their delayed jobs; the sweeper
 // does the same for rows whose job is gone. Waits are on conditions, never fixed sleeps.
 
-let t: TestApp;
+let t: ApiStack;
 let worker: InProcessWorker;
 beforeAll(async () => {
   // A long sweep interval: these tests must see the jobs do the work, unless they say otherwise.
   // 3 s deadlines: short, and still longer than a busy machine takes for the steps each test
   // must finish before the deadline (creating the holds and orders, the first reads).
-  t = await startTestApp({ HOLD_TTL_SECONDS: '3', ORDER_PAYMENT_TIMEOUT_SECONDS: '3', SWEEP_INTERVAL_SECONDS: '3600' });
+  t = await startApiStack({ HOLD_TTL_SECONDS: '3', ORDER_PAYMENT_TIMEOUT_SECONDS: '3', SWEEP_INTERVAL_SECONDS: '3600' });
   worker = await startWorker(t.config);
 });
 afterAll(async () => {

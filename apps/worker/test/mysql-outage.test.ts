@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseDatabaseUrl } from '@flash-sale/db';
 import { CuttableProxy } from '@flash-sale/testing';
-import { request, sendWebhook, startTestApp, startWorker, type InProcessWorker, type TestApp } from './support/stack.ts';
+import { request, sendWebhook, startApiStack, startWorker, type InProcessWorker, type ApiStack } from './support/stack.ts';
 
 // The worker reaches MySQL through a TCP proxy the test can cut, as a network blip or a MySQL
 // restart would; the api keeps its own direct connection.
 
-let t: TestApp;
+let t: ApiStack;
 let worker: InProcessWorker;
 let proxy: CuttableProxy;
 beforeAll(async () => {
-  t = await startTestApp({ SWEEP_INTERVAL_SECONDS: '3600' });
+  t = await startApiStack({ SWEEP_INTERVAL_SECONDS: '3600' });
   const target = parseDatabaseUrl(t.config.databaseUrl);
   proxy = new CuttableProxy({ host: target.host, port: target.port });
   await proxy.up();

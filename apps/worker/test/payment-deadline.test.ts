@@ -1,17 +1,17 @@
 import { cancelDueOrders, defaultSweepOptions, type CheckoutDeps } from '@flash-sale/checkout';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { request, sendWebhook, startTestApp, startWorker, type InProcessWorker, type TestApp } from './support/stack.ts';
+import { request, sendWebhook, startApiStack, startWorker, type InProcessWorker, type ApiStack } from './support/stack.ts';
 
 // The payment deadline rule: a result received before an order's payment deadline decides it,
 // whatever the order in which the timeout and the event are processed and however late the
 // workers are. Here the payment-webhook queue is paused, so the event is stored but not applied
 // when the order's timeout comes due: the timeout must apply it, not cancel the order.
 
-let t: TestApp;
+let t: ApiStack;
 let worker: InProcessWorker;
 beforeAll(async () => {
   // 3 s: long enough to create the order and send its webhook before the deadline on a busy machine.
-  t = await startTestApp({ ORDER_PAYMENT_TIMEOUT_SECONDS: '3', SWEEP_INTERVAL_SECONDS: '3600' });
+  t = await startApiStack({ ORDER_PAYMENT_TIMEOUT_SECONDS: '3', SWEEP_INTERVAL_SECONDS: '3600' });
   worker = await startWorker(t.config);
 });
 afterAll(async () => {
@@ -77,7 +77,7 @@ describe('a result received before the deadline, applied late', () => {
     await withPaymentQueuePaused(async () => {
       expect((await sendWebhook(t, { order_id: orderId, status: 'success' }, { key })).status).toBe(202);
       // The sweeper's pass, with its clock past the deadline and the grace.
-      const later: CheckoutDeps = { ...t.services.deps, clock: { now: () => new Date(Date.now() + 60_000) } };
+      const later: CheckoutDeps = { ...(await t.domain()), clock: { now: () => new Date(Date.now() + 60_000) } };
       expect((await cancelDueOrders(later, defaultSweepOptions)).handled).toBe(1);
     });
     expect((await orderRow(orderId)).status).toBe('paid');

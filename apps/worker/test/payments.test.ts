@@ -8,12 +8,12 @@ import {
   type CheckoutDeps,
 } from '@flash-sale/checkout';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { request, sendWebhook, startTestApp, startWorker, type InProcessWorker, type TestApp } from './support/stack.ts';
+import { request, sendWebhook, startApiStack, startWorker, type InProcessWorker, type ApiStack } from './support/stack.ts';
 
-let t: TestApp;
+let t: ApiStack;
 let worker: InProcessWorker;
 beforeAll(async () => {
-  t = await startTestApp({ PAYMENT_WEBHOOK_SECRET: 'whsec_test_0123456789abcdef', SWEEP_INTERVAL_SECONDS: '3600' });
+  t = await startApiStack({ PAYMENT_WEBHOOK_SECRET: 'whsec_test_0123456789abcdef', SWEEP_INTERVAL_SECONDS: '3600' });
   worker = await startWorker(t.config);
 });
 afterAll(async () => {
@@ -235,7 +235,7 @@ describe('results out of order, and racing the timeout', () => {
     expect(await available(productId)).toBe(0);
 
     // Both paths, for real, in parallel, with the clock past every payment deadline.
-    const deps: CheckoutDeps = { ...t.services.deps, clock: { now: () => new Date(Date.now() + 901_000) } };
+    const deps: CheckoutDeps = { ...(await t.domain()), clock: { now: () => new Date(Date.now() + 901_000) } };
     await Promise.all(orders.flatMap(({ orderId, eventId }) => [cancelUnpaidOrder(deps, orderId), applyPaymentEvent(deps, eventId)]));
 
     expect(await available(productId)).toBe(40);
@@ -265,7 +265,7 @@ describe('the sweeper re-drives payment events', () => {
     });
     expect(await t.queue('payment-webhook').getJob(`payment-event-${event.id}`)).toBeUndefined();
 
-    expect(await redriveStalePaymentEvents(t.services.deps, defaultSweepOptions)).toBeGreaterThanOrEqual(1);
+    expect(await redriveStalePaymentEvents(await t.domain(), defaultSweepOptions)).toBeGreaterThanOrEqual(1);
     await vi.waitFor(async () => expect((await orderOf(orderId)).status).toBe('paid'), { timeout: 10_000, interval: 50 });
     expect((await eventOf(key)).outcome).toBe('applied');
   });
@@ -289,7 +289,7 @@ describe('the sweeper re-drives payment events', () => {
       expect(await job!.getState()).toBe('delayed');
       const attemptsBefore = job!.attemptsMade;
 
-      await redriveStalePaymentEvents(t.services.deps, defaultSweepOptions);
+      await redriveStalePaymentEvents(await t.domain(), defaultSweepOptions);
       expect(await job!.getState()).toBe('delayed');
       expect((await t.queue('payment-webhook').getJob(jobId))!.attemptsMade).toBe(attemptsBefore);
       expect(t.logs.some((line) => line.msg === 'payment event re-driven by the sweeper' && line.paymentEventId === event.id)).toBe(false);

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { envOf, request, spawnWorker, startTestApp, type TestApp, type WorkerProcess } from './support/stack.ts';
+import { envOf, request, spawnWorker, startApiStack, type ApiStack, type WorkerProcess } from './support/stack.ts';
 
 // Three real worker processes share the queues; one is SIGKILLed mid-way. BullMQ's stalled-job
 // recovery (or the sweeper) finishes its work: every hold ends expired exactly once.
 
-let t: TestApp;
+let t: ApiStack;
 const workers: WorkerProcess[] = [];
 beforeAll(async () => {
-  t = await startTestApp({ HOLD_TTL_SECONDS: '2', SWEEP_INTERVAL_SECONDS: '2', WORKER_CONCURRENCY: '8' });
+  t = await startApiStack({ HOLD_TTL_SECONDS: '2', SWEEP_INTERVAL_SECONDS: '2', WORKER_CONCURRENCY: '8' });
 });
 afterAll(async () => {
   for (const worker of workers) if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');

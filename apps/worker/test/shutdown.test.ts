@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { holdRowLock } from '@flash-sale/testing';
-import { envOf, request, spawnWorker, startTestApp, startWorker, type TestApp } from './support/stack.ts';
+import { envOf, request, spawnWorker, startApiStack, startWorker, type ApiStack } from './support/stack.ts';
 
-let t: TestApp;
+let t: ApiStack;
 beforeAll(async () => {
-  t = await startTestApp({ HOLD_TTL_SECONDS: '1', SWEEP_INTERVAL_SECONDS: '3600' });
+  t = await startApiStack({ HOLD_TTL_SECONDS: '1', SWEEP_INTERVAL_SECONDS: '3600' });
 });
 afterAll(async () => t?.close());
 

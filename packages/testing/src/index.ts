@@ -7,3 +7,6 @@ export { sendRawHttp, type RawHttpResponse } from './raw-http.ts';
 export { freePort } from './free-port.ts';
 export { runScript, type ScriptRun } from './run-script.ts';
 export { runnerArgs } from './runner-args.ts';
+export { TestClock } from './test-clock.ts';
+export { startTestStores, type TestStores } from './test-stores.ts';
+export { request, type JsonResponse } from './json-request.ts';

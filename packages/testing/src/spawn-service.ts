@@ -6,7 +6,7 @@ export interface ServiceProcess {
   child: ChildProcess;
   /** Every JSON log line the process printed so far. */
   lines: Record<string, unknown>[];
-  /** Resolves with [exit code, signal]. */
+  /** Resolves with [exit code, signal] once the process exited and its output was all read. */
   exited: Promise<[number | null, NodeJS.Signals | null]>;
 }
 
@@ -45,7 +45,9 @@ export async function spawnService(options: {
   });
   const lines: Record<string, unknown>[] = [];
   running.add(child);
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  // 'close', not 'exit': the last lines a process wrote may still be in the pipe when it exits
+  // (seen under load: a clean shutdown's final line arrived after 'exit').
+  const exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
   void exited.then(() => running.delete(child));
   let buffered = '';
   const ready = new Promise<void>((resolve, reject) => {

@@ -2,11 +2,50 @@ import { fileURLToPath } from 'node:url';
 import { signPayload } from '@flash-sale/checkout';
 import type { Config } from '@flash-sale/config';
 import { createLogger } from '@flash-sale/logger';
-import { spawnService, type ServiceProcess } from '@flash-sale/testing';
+import { request, spawnService, startTestStores, type JsonResponse, type ServiceProcess, type TestStores } from '@flash-sale/testing';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/worker-runtime.ts';
-import { request, startTestApp, type JsonResponse, type TestApp } from '../../../api/test/support/test-app.ts';
 
-export { request, startTestApp, type TestApp };
+export { request };
+
+/** Test stores with the api running on them as its own process, driven over HTTP. */
+export interface ApiStack extends TestStores {
+  /** Base URL of the api, on 127.0.0.1. */
+  url: string;
+  api: ServiceProcess;
+}
+
+const apiMain = fileURLToPath(new URL('../../../api/src/main.ts', import.meta.url));
+
+/**
+ * Stores of their own (packages/testing) with the api as a real process on them (`npm run api`):
+ * the worker's tests drive it over HTTP, as the checkout frontend and the payment provider do,
+ * and run the worker in this process or as processes beside it. `env` configures both.
+ */
+export async function startApiStack(env: Record<string, string> = {}): Promise<ApiStack> {
+  const stores = await startTestStores(env, { logName: 'worker-test' });
+  const listening = (line: Record<string, unknown>) => String(line.msg).startsWith('Server listening');
+  const api = await spawnService({
+    entry: apiMain,
+    env: { ...envOf(stores.config), PAYMENT_WEBHOOK_SECRET: stores.config.paymentWebhookSecret, ...env, HOST: '127.0.0.1', PORT: '0' },
+    ready: listening,
+  }).catch(async (error: unknown) => {
+    await stores.close();
+    throw error;
+  });
+  const url = String(api.lines.find(listening)!.msg).replace('Server listening at ', '');
+  return {
+    ...stores,
+    url,
+    api,
+    async close() {
+      if (api.child.exitCode === null) {
+        api.child.kill('SIGTERM');
+        await api.exited;
+      }
+      await stores.close();
+    },
+  };
+}
 
 export interface InProcessWorker {
   runtime: WorkerRuntime;
@@ -24,7 +63,7 @@ export async function startWorker(config: Config): Promise<InProcessWorker> {
 
 /** Signs and sends a payment webhook as the provider would. */
 export function sendWebhook(
-  t: TestApp,
+  t: ApiStack,
   body: Record<string, unknown>,
   options: { key?: string; secret?: string; timestampOffsetSeconds?: number; signature?: string } = {},
 ): Promise<JsonResponse> {
