@@ -1,9 +1,7 @@
+import { request, type JsonResponse } from '@flash-sale/testing';
+
 /** What a client saw: the status (0 when the connection failed), headers and parsed body. */
-export interface Answer<T = any> {
-  status: number;
-  headers: Headers;
-  body: T;
-}
+export type Answer<T = any> = JsonResponse<T>;
 
 /** One HTTP request; a refused or dropped connection is an answer with status 0, not a throw. */
 export async function call<T = any>(
@@ -12,22 +10,8 @@ export async function call<T = any>(
   path: string,
   options: { body?: unknown; headers?: Record<string, string>; rawBody?: string } = {},
 ): Promise<Answer<T>> {
-  const headers: Record<string, string> = { ...options.headers };
-  let body = options.rawBody;
-  if (options.body !== undefined) {
-    body = JSON.stringify(options.body);
-    headers['content-type'] ??= 'application/json';
-  }
   try {
-    const response = await fetch(`${base}${path}`, { method, headers, body, signal: AbortSignal.timeout(30_000) });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // Not JSON (e.g. /metrics); kept as text.
-    }
-    return { status: response.status, headers: response.headers, body: parsed as T };
+    return await request<T>(base, method, path, options);
   } catch {
     return { status: 0, headers: new Headers(), body: undefined as T };
   }
