@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ProcessMetrics } from '@flash-sale/metrics';
+import type { ProcessMetrics } from '@flash-sale/process';
 
 export interface MetricsServer {
   port: number;

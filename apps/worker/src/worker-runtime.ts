@@ -2,7 +2,7 @@ import { Worker, type Processor } from 'bullmq';
 import { createCheckoutDeps, createHoldExpiryBatcher, type CheckoutDeps, type Clock } from '@flash-sale/checkout';
 import type { Config } from '@flash-sale/config';
 import type { Logger } from '@flash-sale/logger';
-import { createProcessMetrics, type ProcessMetrics } from '@flash-sale/metrics';
+import { createProcessMetrics, type ProcessMetrics } from '@flash-sale/process';
 import { openStores, type Stores } from '@flash-sale/process';
 import { bullPrefix, createWorkerRedis, legacySweeperSchedulerId, logConnectionHealth, type QueueName } from '@flash-sale/queues';
 import type { Redis } from 'ioredis';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Db } from '@flash-sale/db';
 import type { Logger } from '@flash-sale/logger';
-import { noopMetrics, type CheckoutMetrics } from '@flash-sale/metrics';
+import { noopMetrics, type CheckoutMetrics } from './checkout-metrics.ts';
 import type { JobQueues } from '@flash-sale/queues';
 import { systemClock, type Clock } from './clock.ts';
 import type { CheckoutDeps, CheckoutSettings } from './deps.ts';

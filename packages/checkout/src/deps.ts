@@ -1,6 +1,6 @@
 import type { Db } from '@flash-sale/db';
 import type { Logger } from '@flash-sale/logger';
-import type { CheckoutMetrics } from '@flash-sale/metrics';
+import type { CheckoutMetrics } from './checkout-metrics.ts';
 import type { JobQueues } from '@flash-sale/queues';
 import type { Clock } from './clock.ts';
 import type { AbandonedClaims } from './idempotency/abandoned-claims.ts';

@@ -31,3 +31,4 @@ export { createCheckoutDeps, type CheckoutOptions, type CheckoutStores } from '.
 export { auditStock, type StockAudit, type ProductAudit, type OverdueHold } from './audit/audit-stock.ts';
 export { repairProductStock, type StockRepair } from './audit/repair-stock.ts';
 export { readStockLedger, type StockLedgerRow } from './audit/stock-ledger.ts';
+export { noopMetrics, type CheckoutMetrics } from './checkout-metrics.ts';

@@ -3,3 +3,4 @@ export { loadConfigOrExit } from './load-config-or-exit.ts';
 export { installCrashGuards } from './crash-guards.ts';
 export { openStores, type Stores, type StoresStatus } from './stores.ts';
 export { probeStore, type StoreStatus } from './store-status.ts';
+export { createProcessMetrics, type ProcessMetrics } from './process-metrics.ts';

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import type { ProcessMetrics } from '@flash-sale/metrics';
+import type { ProcessMetrics } from '@flash-sale/process';
 
 /** Counts every reply by method, route pattern (never the raw URL: bounded labels) and status. */
 export const requestMetricsPlugin = fp<{ metrics: ProcessMetrics }>(async (app, { metrics }) => {

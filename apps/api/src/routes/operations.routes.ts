@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { ProcessMetrics } from '@flash-sale/metrics';
+import type { ProcessMetrics } from '@flash-sale/process';
 import { documented } from '../schemas/documented.ts';
 
 export const operationsRoutes: FastifyPluginAsyncTypebox<{ metrics: ProcessMetrics }> = async (app, { metrics }) => {

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { queueNames, type QueueName } from '@flash-sale/queues';
-import type { CheckoutMetrics } from './checkout-metrics.ts';
+import type { CheckoutMetrics } from '@flash-sale/checkout';
 
 const PREFIX = 'flash_sale_';
 const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'] as const;
