@@ -24,7 +24,7 @@ const apiMain = fileURLToPath(new URL('../dist/api.js', import.meta.url));
 const workerMain = fileURLToPath(new URL('../dist/worker.js', import.meta.url));
 const apiSource = fileURLToPath(new URL('../apps/api/src/main.ts', import.meta.url));
 const bareFastify = fileURLToPath(new URL('./bare-fastify.ts', import.meta.url));
-// With the Node flags production gives them: the Dockerfile's NODE_OPTIONS and `npm run start:prod`
+// With the Node flags production gives them: the image's api command and `npm run start:prod`
 // (packages/config/test/deployment-files.test.ts keeps the three equal).
 const productionNodeArgs = ['--max-old-space-size=160'];
 const production = { nodeArgs: productionNodeArgs };
@@ -180,7 +180,7 @@ try {
       return figure;
     };
     const compiled = await startUp(apiMain, productionNodeArgs);
-    const fromSource = await startUp(apiSource, []);
+    const fromSource = await startUp(apiSource, productionNodeArgs);
     row(
       'api start-up to ready, and idle RSS (compiled, plain node; median of 3)',
       `${fmt(compiled.ms)} ms, ${fmt(compiled.rssMb)} MB`,

@@ -3,7 +3,7 @@ import { CuttableProxy, holdRowLock, startTestStores, type TestStores } from '@f
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectExitCode, runCli } from './support/run-cli.ts';
 
-// audit over a database the domain filled (holds made as the api makes them): clean, corrupted by hand, repaired by --fix; overdue
+// audit over a database the domain filled (holds with their stock and expiry jobs, as the api's): clean, corrupted by hand, repaired by --fix; overdue
 // holds; MySQL going away while --fix waits for a product's row lock. The first three run in
 // order (each builds on the last); the last two bring their own data and run concurrently.
 

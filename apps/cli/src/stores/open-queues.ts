@@ -48,9 +48,10 @@ export async function openQueues(config: Config, register: Register): Promise<Qu
       const startAt = windowStartEventId(await redisNowMs(redis));
       return new Map(
         queueNames.map((name) => {
-          // A connection each: QueueEvents blocks on it (XREAD BLOCK), which needs no per-command
-          // timeout and retries forever; closing it ends the wait.
-          const connection = createWorkerRedis(config.redisUrl, { connectionName: 'flash-sale-cli-events' });
+          // QueueEvents blocks (XREAD BLOCK) on a duplicate BullMQ makes of the connection it is
+          // given, so this one only carries the options (no per-command timeout, retries forever)
+          // and never connects itself; events.close() ends the wait and closes the duplicate.
+          const connection = createWorkerRedis(config.redisUrl, { connectionName: 'flash-sale-cli-events', lazyConnect: true });
           connection.on('error', () => undefined);
           const events = new QueueEvents(name, { connection, prefix: bullPrefix(config.redisKeyPrefix), lastEventId: startAt });
           events.on('error', () => undefined);

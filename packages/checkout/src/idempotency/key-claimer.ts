@@ -24,6 +24,9 @@ export interface KeyClaimer {
   insert(claim: FreshClaim): Promise<boolean>;
 }
 
+// idempotency_keys.idempotency_key is VARCHAR(255).
+const MAX_KEY_LENGTH = 255;
+
 export function createKeyClaimer(db: Db): KeyClaimer {
   const line: BatchLine<string, FreshClaim, boolean> = createBatchLine({ maxBatch: 256, maxWaiting: 8_192 }, async (scope, turn) => {
     const claims = turn.take();
@@ -36,10 +39,14 @@ export function createKeyClaimer(db: Db): KeyClaimer {
       const inserted = await db.$executeRaw`
         INSERT IGNORE INTO idempotency_keys (scope, idempotency_key, request_hash, status, lock_token, locked_until, expires_at, created_at)
         VALUES ${rows}`;
-      // Every row went in (IGNORE skips only duplicates here: the key is validated printable ASCII
-      // of at most the column's 255, the rest is ours): each claim is its own, no read needed.
+      // Every row went in (IGNORE skips only duplicates here: the key is printable ASCII of at
+      // most the column's 255, the rest is ours): each claim is its own, no read needed.
       // The usual case under a crowd of fresh keys, and a round trip less for every one of them.
-      if (inserted === claims.length) return claims.map(() => ({ ok: true as const, value: true }));
+      // The key is checked here too, not only by the api's schema: IGNORE would truncate a longer
+      // one, count the row, and this shortcut would hand out a key that is not the one stored.
+      if (inserted === claims.length && claims.every((each) => each.key.length <= MAX_KEY_LENGTH)) {
+        return claims.map(() => ({ ok: true as const, value: true }));
+      }
       const owners = await db.$queryRaw<{ key: string; lockToken: string }[]>`
         SELECT idempotency_key AS \`key\`, lock_token AS lockToken FROM idempotency_keys
         WHERE scope = ${scope} AND idempotency_key IN (${Prisma.join(claims.map((each) => each.key))})`;
