@@ -1,8 +1,7 @@
 import { createCheckoutDeps, createHoldBatcher, type CheckoutDeps, type Clock, type HoldBatcher } from '@flash-sale/checkout';
 import type { Config } from '@flash-sale/config';
 import type { Logger } from '@flash-sale/logger';
-import { createProcessMetrics, type ProcessMetrics } from '@flash-sale/process';
-import { openStores, type Stores } from '@flash-sale/process';
+import { createProcessMetrics, openStores, type ProcessMetrics, type Stores } from '@flash-sale/process';
 
 /** The api's connections, the domain on them, its metrics and its batching of holds. */
 export type ApiServices = Stores & { deps: CheckoutDeps; metrics: ProcessMetrics; holdBatcher: HoldBatcher };

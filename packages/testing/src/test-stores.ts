@@ -53,6 +53,7 @@ export async function startTestStores(env: Record<string, string> = {}, options:
   const queues: Queue[] = [];
   const closers: (() => Promise<void>)[] = [];
   let domain: Promise<CheckoutDeps> | undefined;
+  let closing: Promise<void> | undefined;
   let productCount = 0;
 
   return {
@@ -91,11 +92,15 @@ export async function startTestStores(env: Record<string, string> = {}, options:
       return domain;
     },
     async close() {
-      for (const close of closers) await close();
-      await Promise.all(queues.map((queue) => queue.close()));
-      redis.disconnect();
-      await deleteRedisPrefix(prefix);
-      await database.drop();
+      // Each step runs whatever the one before did, so a failed close never leaves the database.
+      closing ??= (async () => {
+        for (const close of closers) await close().catch(() => undefined);
+        await Promise.all(queues.map((queue) => queue.close().catch(() => undefined)));
+        redis.disconnect();
+        await deleteRedisPrefix(prefix);
+        await database.drop();
+      })();
+      return closing;
     },
   };
 }

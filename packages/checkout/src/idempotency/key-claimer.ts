@@ -39,11 +39,10 @@ export function createKeyClaimer(db: Db): KeyClaimer {
       const inserted = await db.$executeRaw`
         INSERT IGNORE INTO idempotency_keys (scope, idempotency_key, request_hash, status, lock_token, locked_until, expires_at, created_at)
         VALUES ${rows}`;
-      // Every row went in (IGNORE skips only duplicates here: the key is printable ASCII of at
-      // most the column's 255, the rest is ours): each claim is its own, no read needed.
-      // The usual case under a crowd of fresh keys, and a round trip less for every one of them.
-      // The key is checked here too, not only by the api's schema: IGNORE would truncate a longer
-      // one, count the row, and this shortcut would hand out a key that is not the one stored.
+      // Every row went in: each claim is its own, no read needed (the usual case under a crowd of
+      // fresh keys, a round trip less for each). IGNORE skips only duplicates here as long as no
+      // key is longer than its column: a longer one would be truncated and still counted, so the
+      // length is checked here rather than trusted to the api's schema.
       if (inserted === claims.length && claims.every((each) => each.key.length <= MAX_KEY_LENGTH)) {
         return claims.map(() => ({ ok: true as const, value: true }));
       }
