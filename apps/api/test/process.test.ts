@@ -83,7 +83,8 @@ describe('npm start: the api and a worker side by side', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
       detached: true,
     });
-    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    // 'close', not 'exit': the launcher may exit before its children's last lines are read.
+    const exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
     const lines: Record<string, unknown>[] = [];
     let buffered = '';
     child.stdout!.on('data', (chunk: Buffer) => {

@@ -2,22 +2,49 @@ import type { JobPayload, QueueName } from '@flash-sale/queues';
 import type { CheckoutDeps } from './deps.ts';
 import type { ProductSnapshot } from './products/product-snapshot.ts';
 
+/** One state change a commit made, told as one log line with its ids. */
+export interface CommittedChange {
+  message: string;
+  fields: Record<string, unknown>;
+  /** warn for what an operator should look at (a conflicting payment, a repaired ledger). */
+  level?: 'info' | 'warn';
+}
+
 /**
- * After a commit that ended holds (expired or released) and gave their stock back: the products'
- * new snapshots written through to the cache, before the caller answers, then one count and one
- * log line per hold. The one tail of every path that ends holds (the expiry job and the sweeper,
- * a release, an order refused because its hold had run out).
+ * The tail of every transaction that changed state, after its commit: the counters and one log
+ * line per change (the commit stands whatever Redis does next), then the products' new
+ * snapshots written through to the cache together with any jobs the commit needs, all awaited
+ * before the caller answers, so the caller's next read sees its change. Neither the cache nor
+ * the enqueue helpers below throw: a Redis failure is logged and the sweeper or MySQL covers it.
+ */
+export async function publishCommit(
+  deps: Pick<CheckoutDeps, 'productCache' | 'logger'>,
+  commit: { changes: CommittedChange[]; count?: () => void; snapshots?: ProductSnapshot[]; alongside?: Promise<unknown>[] },
+): Promise<void> {
+  commit.count?.();
+  for (const change of commit.changes) deps.logger[change.level ?? 'info'](change.fields, change.message);
+  await Promise.all([...(commit.snapshots ?? []).map((snapshot) => deps.productCache.writeThrough(snapshot)), ...(commit.alongside ?? [])]);
+}
+
+/**
+ * publishCommit for a commit that ended holds (expired or released) and gave their stock back:
+ * the expiry job and the sweeper, a release, an order refused because its hold had run out.
  */
 export async function reportHoldsEnded(
   deps: Pick<CheckoutDeps, 'productCache' | 'metrics' | 'logger'>,
   ended: { holds: { id: number; productId: number; qty: number }[]; snapshots: ProductSnapshot[]; status: 'expired' | 'released'; by: 'job' | 'sweeper' | 'request' },
 ): Promise<void> {
-  await Promise.all(ended.snapshots.map((snapshot) => deps.productCache.writeThrough(snapshot)));
-  if (ended.holds.length) deps.metrics.holdEnded(ended.status, ended.by, ended.holds.length);
   const availableStock = new Map(ended.snapshots.map((snapshot) => [snapshot.id, snapshot.availableStock]));
-  for (const hold of ended.holds) {
-    deps.logger.info({ holdId: hold.id, productId: hold.productId, qty: hold.qty, by: ended.by, availableStock: availableStock.get(hold.productId) }, `hold ${ended.status}`);
-  }
+  await publishCommit(deps, {
+    count: () => {
+      if (ended.holds.length) deps.metrics.holdEnded(ended.status, ended.by, ended.holds.length);
+    },
+    changes: ended.holds.map((hold) => ({
+      message: `hold ${ended.status}`,
+      fields: { holdId: hold.id, productId: hold.productId, qty: hold.qty, by: ended.by, availableStock: availableStock.get(hold.productId) },
+    })),
+    snapshots: ended.snapshots,
+  });
 }
 
 /**

@@ -6,7 +6,7 @@ export { createProductCache, type ProductCache } from './products/product-cache.
 export type { ProductSnapshot } from './products/product-snapshot.ts';
 export { getProduct } from './products/get-product.ts';
 export { listProducts, type ProductPage } from './products/list-products.ts';
-export { returnStock } from './products/stock.ts';
+export { returnStock } from './products/products-sql.ts';
 
 export type { HoldView, HoldStatus } from './holds/hold-view.ts';
 export { createHold, createHoldBatcher, createHoldsTogether, defaultHoldBatching, type CreateHoldInput, type HoldBatcher, type HoldRequest } from './holds/create-hold.ts';

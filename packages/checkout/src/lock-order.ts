@@ -15,7 +15,7 @@ import { Prisma, type CancelReason, type HoldStatus, type OrderStatus, type Paym
 // BEFORE it inserts or updates a hold or order row of that product. Those statements S-lock the
 // product through the foreign key (updating `status` touches the (product_id, status) index that
 // backs it); two transactions each holding that S lock then deadlock upgrading to X. So stock is
-// returned first and the hold or order row is updated after, as stock.ts's callers do.
+// returned first and the hold or order row is updated after, as products-sql.ts's callers do.
 //
 // Index entries: a `SELECT ... FOR UPDATE` that scans a secondary index locks the entries it
 // scans, not only the rows. The sweeper used to find due holds with a locking scan of the

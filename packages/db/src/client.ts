@@ -18,3 +18,8 @@ export function createDb(databaseUrl: string, options: { onAvailabilityChange?: 
   const pool = new PrismaMariaDb(toPoolConfig(parseDatabaseUrl(databaseUrl)), { useTextProtocol: true });
   return new PrismaClient({ adapter: failFastWhenUnreachable(pool, options.onAvailabilityChange ?? (() => undefined)) });
 }
+
+/** The cheapest statement MySQL answers: the store probe of readiness checks and start-up waits. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.$queryRaw`SELECT 1`;
+}

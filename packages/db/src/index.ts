@@ -1,4 +1,4 @@
-export { createDb, type Db, type Tx, type DbOrTx } from './client.ts';
+export { createDb, pingDatabase, type Db, type Tx, type DbOrTx } from './client.ts';
 export { isConnectFailure, type AvailabilityListener } from './fail-fast-adapter.ts';
 export { runTransaction, type TransactionOptions } from './run-transaction.ts';
 export { isDatabaseUnavailableError, isRetryableTransactionError, isUniqueViolation, mysqlErrorCode } from './db-errors.ts';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '@flash-sale/config';
-import { createDb, type Db } from '@flash-sale/db';
+import { createDb, pingDatabase, type Db } from '@flash-sale/db';
 import type { Logger } from '@flash-sale/logger';
 import { createFailFastRedis, createJobQueues, logConnectionHealth, redisReady, type JobQueues } from '@flash-sale/queues';
 import { probeStore, type StoreStatus } from './store-status.ts';
@@ -57,7 +57,7 @@ export function openStores(config: Pick<Config, 'databaseUrl' | 'redisUrl' | 're
     async waitForStores(ms = STORE_WAIT_AT_START_MS) {
       const [mysql, redisStatus] = await Promise.all([
         probeStore(
-          () => db.$queryRaw`SELECT 1`,
+          () => pingDatabase(db),
           ms,
           (error) => logger.error({ err: error }, 'MySQL is not answering at start-up; requests that need it get 503 until it does'),
         ),

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Redis } from 'ioredis';
 import { probeStore } from '@flash-sale/process';
-import type { Db } from '@flash-sale/db';
+import { pingDatabase, type Db } from '@flash-sale/db';
 import { documented } from '../schemas/documented.ts';
 
 const CHECK_TIMEOUT_MS = 1_500;
@@ -22,7 +22,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db; redis: Redis; isC
   app.get('/health/ready', {
     schema: { tags: ['health'], response: { 200: Readiness, 503: Readiness } },
     handler: async (request, reply) => {
-      const [mysql, redisCheck] = await Promise.all([probeStore(() => db.$queryRaw`SELECT 1`, CHECK_TIMEOUT_MS), probeStore(() => redis.ping(), CHECK_TIMEOUT_MS)]);
+      const [mysql, redisCheck] = await Promise.all([probeStore(() => pingDatabase(db), CHECK_TIMEOUT_MS), probeStore(() => redis.ping(), CHECK_TIMEOUT_MS)]);
       const ready = mysql === 'ok' && redisCheck === 'ok' && !isClosing();
       if (!ready) request.log.warn({ mysql, redis: redisCheck, closing: isClosing() }, 'not ready');
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks: { mysql, redis: redisCheck } });

@@ -10,10 +10,10 @@ import { probeTcp } from './tcp-probe.ts';
 /** Prisma on the services' DATABASE_URL, checked to answer. */
 export async function openDatabase(config: Config, register: (close: () => Promise<void>) => void): Promise<Db> {
   await probeDatabase(config.databaseUrl);
-  const { createDb } = await import('@flash-sale/db');
+  const { createDb, pingDatabase } = await import('@flash-sale/db');
   const db = createDb(config.databaseUrl);
   register(() => db.$disconnect());
-  await reachDatabase(() => db.$queryRaw`SELECT 1`, config.databaseUrl);
+  await reachDatabase(() => pingDatabase(db), config.databaseUrl);
   return db;
 }
 

@@ -15,8 +15,9 @@ export type CliRuntime = Stores & { deps: CheckoutDeps };
  */
 export async function openRuntime(config: Config, register: (close: () => Promise<void>) => void): Promise<CliRuntime> {
   await probeDatabase(config.databaseUrl);
-  const [{ createCheckoutDeps }, { createLogger }, { openStores }] = await Promise.all([
+  const [{ createCheckoutDeps }, { pingDatabase }, { createLogger }, { openStores }] = await Promise.all([
     import('@flash-sale/checkout'),
+    import('@flash-sale/db'),
     import('@flash-sale/logger'),
     import('@flash-sale/process'),
   ]);
@@ -27,7 +28,7 @@ export async function openRuntime(config: Config, register: (close: () => Promis
   register(() => stores.close());
   const queue = stores.jobs.queue('hold-expiry');
   await Promise.all([
-    reachDatabase(() => stores.db.$queryRaw`SELECT 1`, config.databaseUrl),
+    reachDatabase(() => pingDatabase(stores.db), config.databaseUrl),
     reachRedis(stores.redis, config.redisUrl).then(() =>
       // The queues have a connection of their own; the audit's job lookups need it up too.
       withDeadline(queue.waitUntilReady(), REACH_DEADLINE_MS, () => unreachable('Redis', config.redisUrl, 'the queue connection did not come up')),

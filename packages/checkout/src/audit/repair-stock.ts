@@ -1,7 +1,8 @@
 import { runTransaction } from '@flash-sale/db';
+import { publishCommit } from '../after-commit.ts';
 import type { CheckoutDeps } from '../deps.ts';
 import { lockProduct } from '../lock-order.ts';
-import { toProductSnapshot } from '../products/product-snapshot.ts';
+import { setAvailableStock } from '../products/products-sql.ts';
 import { readStockLedger } from './stock-ledger.ts';
 
 export interface StockRepair {
@@ -27,16 +28,10 @@ export async function repairProductStock(
     const [ledger] = await readStockLedger(tx, [productId]);
     const expected = ledger!.expected;
     if (expected === product.availableStock) return undefined;
-    await tx.$executeRaw`
-      UPDATE products SET available_stock = ${expected}, stock_version = stock_version + 1, updated_at = NOW(3)
-      WHERE id = ${productId}`;
-    return {
-      repair: { productId, code: product.code, before: product.availableStock, after: expected },
-      snapshot: toProductSnapshot({ ...product, availableStock: expected, stockVersion: product.stockVersion + 1 }),
-    };
+    const snapshot = await setAvailableStock(tx, product, expected);
+    return { repair: { productId, code: product.code, before: product.availableStock, after: expected }, snapshot };
   });
   if (!result) return undefined;
-  await deps.productCache.writeThrough(result.snapshot);
-  deps.logger.warn(result.repair, 'product stock repaired from the ledger');
+  await publishCommit(deps, { changes: [{ message: 'product stock repaired from the ledger', fields: { ...result.repair }, level: 'warn' }], snapshots: [result.snapshot] });
   return result.repair;
 }

@@ -1,6 +1,6 @@
 import { AppError, InsufficientStockError, ProductNotFoundError, ServiceUnavailableError, toErrorEnvelope } from '@flash-sale/errors';
 import { runTransaction } from '@flash-sale/db';
-import { enqueueManyAfterCommit } from '../after-commit.ts';
+import { enqueueManyAfterCommit, publishCommit } from '../after-commit.ts';
 import { createBatchLine, type BatchLineOptions, type BatchTurn, type MemberResult } from '../batching/batch-line.ts';
 import { addSeconds } from '../clock.ts';
 import type { CheckoutDeps } from '../deps.ts';
@@ -8,7 +8,7 @@ import { completeIdempotencyKeys, type KeyClaim, type StoredResponse } from '../
 import type { KeyCompletion } from '../idempotency/run-idempotent.ts';
 import { lockProduct } from '../lock-order.ts';
 import { getProduct } from '../products/get-product.ts';
-import { takeStock } from '../products/stock.ts';
+import { takeStock } from '../products/products-sql.ts';
 import type { HoldView } from './hold-view.ts';
 import { insertHolds } from './holds-sql.ts';
 
@@ -107,21 +107,19 @@ export async function createHoldsTogether(
     if (request.idempotency && !outcome.results[index]!.ok) request.idempotency.refusalRecorded = true;
   });
   const created = outcome.results.flatMap((result) => (result.ok ? [result.value] : []));
-  for (const decision of outcome.decisions) {
-    if (!decision.granted) deps.metrics.holdRejected(decision.error instanceof ProductNotFoundError ? 'product_not_found' : 'insufficient_stock');
-  }
-  for (const hold of created) {
-    deps.metrics.holdCreated(hold.qty);
-    deps.logger.info({ holdId: hold.id, productId, qty: hold.qty, expiresAt, batch: requests.length }, 'hold created');
-  }
-  if (outcome.snapshot) {
-    // Independent Redis round trips, done together. Both finish before any member answers, so
-    // each caller's next read sees its hold.
-    await Promise.all([
-      deps.productCache.writeThrough(outcome.snapshot),
-      enqueueManyAfterCommit(deps, 'hold-expiry', created.map((hold) => ({ holdId: hold.id })), expiresAt.getTime() - Date.now()),
-    ]);
-  }
+  // The cache write and the expiry jobs are independent Redis round trips, done together; both
+  // finish before any member answers, so each caller's next read sees its hold.
+  await publishCommit(deps, {
+    count: () => {
+      for (const decision of outcome.decisions) {
+        if (!decision.granted) deps.metrics.holdRejected(decision.error instanceof ProductNotFoundError ? 'product_not_found' : 'insufficient_stock');
+      }
+      for (const hold of created) deps.metrics.holdCreated(hold.qty);
+    },
+    changes: created.map((hold) => ({ message: 'hold created', fields: { holdId: hold.id, productId, qty: hold.qty, expiresAt, batch: requests.length } })),
+    snapshots: outcome.snapshot ? [outcome.snapshot] : [],
+    alongside: [enqueueManyAfterCommit(deps, 'hold-expiry', created.map((hold) => ({ holdId: hold.id })), expiresAt.getTime() - Date.now())],
+  });
   return outcome.results;
 }
 

@@ -1,11 +1,11 @@
-import type { Tx } from '@flash-sale/db';
-import { Prisma, runTransaction } from '@flash-sale/db';
+import { runTransaction, type Tx } from '@flash-sale/db';
 import { reportHoldsEnded } from '../after-commit.ts';
 import type { CheckoutDeps } from '../deps.ts';
 import { lockHoldsById, type LockedHold } from '../lock-order.ts';
 import type { ProductSnapshot } from '../products/product-snapshot.ts';
-import { returnStock, returnStockInBulk } from '../products/stock.ts';
+import { returnStock, returnStockInBulk } from '../products/products-sql.ts';
 import { isDue } from './hold-view.ts';
+import { endActiveHolds } from './holds-sql.ts';
 import { createBatchLine, type BatchLineOptions, type BatchTurn, type MemberResult } from '../batching/batch-line.ts';
 
 /**
@@ -15,7 +15,7 @@ import { createBatchLine, type BatchLineOptions, type BatchTurn, type MemberResu
 export async function endActiveHold(tx: Tx, hold: LockedHold, to: 'expired' | 'released'): Promise<ProductSnapshot> {
   // Product X lock first, then the hold row (see the FK rule in lock-order.ts).
   const snapshot = await returnStock(tx, hold.productId, hold.qty);
-  await tx.$executeRaw`UPDATE holds SET status = ${to}, updated_at = NOW(3) WHERE id = ${hold.id} AND status = 'active'`;
+  await endActiveHolds(tx, [hold.id], to);
   return snapshot;
 }
 
@@ -58,9 +58,7 @@ export async function expireHolds(
     if (expired.length === 0) return { expired, notDue, snapshots: [] };
     // Stock first (the products' X locks), then the hold rows: the FK rule in lock-order.ts.
     const snapshots = await returnStockInBulk(tx, expired);
-    await tx.$executeRaw`
-      UPDATE holds SET status = 'expired', updated_at = NOW(3)
-      WHERE id IN (${Prisma.join(expired.map((hold) => hold.id))}) AND status = 'active'`;
+    await endActiveHolds(tx, expired.map((hold) => hold.id), 'expired');
     return { expired, notDue, snapshots };
   }).finally(() => options.committed?.());
 

@@ -1,5 +1,9 @@
 import { Prisma, type Tx } from '@flash-sale/db';
 
+// The holds table's raw SQL, all of it (the locking reads are in lock-order.ts). Every function
+// runs inside the caller's transaction, after the caller has taken the locks lock-order.ts asks
+// for: the product's first, then the holds'.
+
 /**
  * Inserts one hold per qty, in one multi-row INSERT, and returns their ids in the same order.
  * The ids are read back, not derived: MySQL 8's default innodb_autoinc_lock_mode=2 does not
@@ -19,4 +23,17 @@ export async function insertHolds(tx: Tx, batch: { productId: number; qtys: numb
     throw new Error(`Inserted ${batch.qtys.length} holds of product ${batch.productId} but read back ${inserted.length}.`);
   }
   return inserted.map((row) => Number(row.id));
+}
+
+/** Ends the holds that are still active (expired or released); the caller has given their stock back. */
+export async function endActiveHolds(tx: Tx, holdIds: number[], to: 'expired' | 'released'): Promise<void> {
+  if (holdIds.length === 0) return;
+  await tx.$executeRaw`
+    UPDATE holds SET status = ${to}, updated_at = NOW(3)
+    WHERE id IN (${Prisma.join(holdIds)}) AND status = 'active'`;
+}
+
+/** Marks an active hold used by the order just made from it. */
+export async function markHoldUsed(tx: Tx, holdId: number): Promise<void> {
+  await tx.$executeRaw`UPDATE holds SET status = 'used', updated_at = NOW(3) WHERE id = ${holdId}`;
 }

@@ -3,7 +3,10 @@ import { IdempotencyKeyInUseError, IdempotencyKeyReusedError, ServiceUnavailable
 import { isUniqueViolation, Prisma, type DbOrTx } from '@flash-sale/db';
 import { addSeconds, type Clock } from '../clock.ts';
 import type { AbandonedClaims } from './abandoned-claims.ts';
-import type { FreshClaim, KeyClaimer } from './key-claimer.ts';
+import type { KeyClaimer } from './key-claimer.ts';
+
+// The idempotency_keys table's raw SQL is all in this file, with the claim and completion rules
+// it serves.
 
 export interface StoredResponse {
   status: number;
@@ -18,6 +21,16 @@ export interface KeyClaim {
 }
 
 export type ClaimResult = { kind: 'claimed'; claim: KeyClaim } | { kind: 'replay'; response: StoredResponse };
+
+/** A claim about to be inserted: the row as it goes in. */
+export interface FreshClaim {
+  scope: string;
+  key: string;
+  requestHash: string;
+  lockToken: string;
+  lockedUntil: Date;
+  expiresAt: Date;
+}
 
 export const RETENTION_SECONDS = 24 * 3600;
 // Longer than any request can run (transactions time out after 10 s, with bounded retries), so
@@ -81,6 +94,29 @@ async function insertClaim(db: DbOrTx, claim: FreshClaim): Promise<boolean> {
     if (isUniqueViolation(error)) return false;
     throw error;
   }
+}
+
+/**
+ * Many fresh claims in one multi-row `INSERT IGNORE` (autocommit): a key already taken keeps
+ * its row and is skipped. Returns how many rows went in. Sorted by key, so two processes
+ * inserting overlapping keys take their locks in one order.
+ */
+export async function insertClaims(db: DbOrTx, claims: FreshClaim[]): Promise<number> {
+  const sorted = [...claims].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const rows = Prisma.join(
+    sorted.map((each) => Prisma.sql`(${each.scope}, ${each.key}, ${each.requestHash}, 'processing', ${each.lockToken}, ${each.lockedUntil}, ${each.expiresAt}, NOW(3))`),
+  );
+  return db.$executeRaw`
+    INSERT IGNORE INTO idempotency_keys (scope, idempotency_key, request_hash, status, lock_token, locked_until, expires_at, created_at)
+    VALUES ${rows}`;
+}
+
+/** The lock_token each of `keys` holds under `scope` now (a key with no row is absent). */
+export async function claimOwners(db: DbOrTx, scope: string, keys: string[]): Promise<Map<string, string>> {
+  const owners = await db.$queryRaw<{ key: string; lockToken: string }[]>`
+    SELECT idempotency_key AS \`key\`, lock_token AS lockToken FROM idempotency_keys
+    WHERE scope = ${scope} AND idempotency_key IN (${Prisma.join(keys)})`;
+  return new Map(owners.map((row) => [row.key, row.lockToken]));
 }
 
 /**

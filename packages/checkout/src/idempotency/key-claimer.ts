@@ -1,15 +1,7 @@
-import { isDatabaseUnavailableError, isRetryableTransactionError, Prisma, type Db } from '@flash-sale/db';
+import { isDatabaseUnavailableError, isRetryableTransactionError, type Db } from '@flash-sale/db';
 import { ServiceUnavailableError } from '@flash-sale/errors';
 import { createBatchLine, type BatchLine } from '../batching/batch-line.ts';
-
-export interface FreshClaim {
-  scope: string;
-  key: string;
-  requestHash: string;
-  lockToken: string;
-  lockedUntil: Date;
-  expiresAt: Date;
-}
+import { claimOwners, insertClaims, type FreshClaim } from './idempotency-keys.ts';
 
 /**
  * The first try of an idempotency claim, for many requests at once: the claims of one endpoint
@@ -31,14 +23,7 @@ export function createKeyClaimer(db: Db): KeyClaimer {
   const line: BatchLine<string, FreshClaim, boolean> = createBatchLine({ maxBatch: 256, maxWaiting: 8_192 }, async (scope, turn) => {
     const claims = turn.take();
     try {
-      // Sorted by key, so two processes inserting overlapping keys take their locks in one order.
-      const sorted = [...claims].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      const rows = Prisma.join(
-        sorted.map((each) => Prisma.sql`(${each.scope}, ${each.key}, ${each.requestHash}, 'processing', ${each.lockToken}, ${each.lockedUntil}, ${each.expiresAt}, NOW(3))`),
-      );
-      const inserted = await db.$executeRaw`
-        INSERT IGNORE INTO idempotency_keys (scope, idempotency_key, request_hash, status, lock_token, locked_until, expires_at, created_at)
-        VALUES ${rows}`;
+      const inserted = await insertClaims(db, claims);
       // Every row went in: each claim is its own, no read needed (the usual case under a crowd of
       // fresh keys, a round trip less for each). IGNORE skips only duplicates here as long as no
       // key is longer than its column: a longer one would be truncated and still counted, so the
@@ -46,10 +31,7 @@ export function createKeyClaimer(db: Db): KeyClaimer {
       if (inserted === claims.length && claims.every((each) => each.key.length <= MAX_KEY_LENGTH)) {
         return claims.map(() => ({ ok: true as const, value: true }));
       }
-      const owners = await db.$queryRaw<{ key: string; lockToken: string }[]>`
-        SELECT idempotency_key AS \`key\`, lock_token AS lockToken FROM idempotency_keys
-        WHERE scope = ${scope} AND idempotency_key IN (${Prisma.join(claims.map((each) => each.key))})`;
-      const ownerOf = new Map(owners.map((row) => [row.key, row.lockToken]));
+      const ownerOf = await claimOwners(db, scope, claims.map((each) => each.key));
       return claims.map((each) => ({ ok: true as const, value: ownerOf.get(each.key) === each.lockToken }));
     } catch (error) {
       if (isDatabaseUnavailableError(error)) throw new ServiceUnavailableError('MySQL is unavailable.', { cause: error, retryAfterSeconds: 2 });

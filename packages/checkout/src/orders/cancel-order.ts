@@ -2,8 +2,9 @@ import type { Tx } from '@flash-sale/db';
 import type { CheckoutDeps } from '../deps.ts';
 import type { LockedOrder } from '../lock-order.ts';
 import type { ProductSnapshot } from '../products/product-snapshot.ts';
-import { returnStock } from '../products/stock.ts';
+import { returnStock } from '../products/products-sql.ts';
 import type { CancelReason } from './order-view.ts';
+import { finishPendingOrders } from './orders-sql.ts';
 import { paymentTimeoutAt } from './payment-deadline.ts';
 import { timeOutOrders } from './time-out-orders.ts';
 
@@ -14,9 +15,7 @@ import { timeOutOrders } from './time-out-orders.ts';
 export async function cancelPendingOrder(tx: Tx, order: LockedOrder, reason: CancelReason): Promise<ProductSnapshot> {
   // Product X lock first, then the order row (see the FK rule in lock-order.ts).
   const snapshot = await returnStock(tx, order.productId, order.qty);
-  await tx.$executeRaw`
-    UPDATE orders SET status = 'cancelled', cancel_reason = ${reason}, updated_at = NOW(3)
-    WHERE id = ${order.id} AND status = 'pending'`;
+  await finishPendingOrders(tx, [order.id], { status: 'cancelled', reason });
   return snapshot;
 }
 

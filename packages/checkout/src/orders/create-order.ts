@@ -1,10 +1,11 @@
 import { HoldAlreadyUsedError, HoldExpiredError, HoldNotFoundError, HoldReleasedError } from '@flash-sale/errors';
 import { runTransaction } from '@flash-sale/db';
-import { enqueueAfterCommit, reportHoldsEnded } from '../after-commit.ts';
+import { enqueueAfterCommit, publishCommit, reportHoldsEnded } from '../after-commit.ts';
 import { addSeconds } from '../clock.ts';
 import type { BeforeCommit, CheckoutDeps } from '../deps.ts';
 import { endActiveHold } from '../holds/expire-hold.ts';
 import { isDue } from '../holds/hold-view.ts';
+import { markHoldUsed } from '../holds/holds-sql.ts';
 import { lockHold, type LockedHold } from '../lock-order.ts';
 import { redriveOrderPaymentEvents } from '../payments/redrive-order-payment-events.ts';
 import type { ProductSnapshot } from '../products/product-snapshot.ts';
@@ -35,7 +36,7 @@ export async function createOrder(
     if (isDue(hold.expiresAt, now)) return { kind: 'expired', hold, snapshot: await endActiveHold(tx, hold, 'expired') };
 
     const product = await tx.product.findUniqueOrThrow({ where: { id: hold.productId }, select: { price: true } });
-    await tx.$executeRaw`UPDATE holds SET status = 'used', updated_at = NOW(3) WHERE id = ${hold.id}`;
+    await markHoldUsed(tx, hold.id);
     const row = await tx.order.create({
       data: {
         holdId: hold.id,
@@ -56,11 +57,13 @@ export async function createOrder(
     throw new HoldExpiredError(holdId);
   }
   const { order } = outcome;
-  deps.metrics.orderCreated();
-  deps.logger.info({ orderId: order.id, holdId, productId: order.productId, qty: order.qty, amount: order.amount }, 'order created');
-  await Promise.all([
-    enqueueAfterCommit(deps, 'order-timeout', { orderId: order.id }, deps.settings.orderPaymentTimeoutSeconds * 1000 + PAYMENT_RESULT_GRACE_MS),
-    redriveOrderPaymentEvents(deps, order.id),
-  ]);
+  await publishCommit(deps, {
+    count: () => deps.metrics.orderCreated(),
+    changes: [{ message: 'order created', fields: { orderId: order.id, holdId, productId: order.productId, qty: order.qty, amount: order.amount } }],
+    alongside: [
+      enqueueAfterCommit(deps, 'order-timeout', { orderId: order.id }, deps.settings.orderPaymentTimeoutSeconds * 1000 + PAYMENT_RESULT_GRACE_MS),
+      redriveOrderPaymentEvents(deps, order.id),
+    ],
+  });
   return order;
 }

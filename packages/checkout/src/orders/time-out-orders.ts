@@ -1,8 +1,11 @@
-import { Prisma, runTransaction, type Tx } from '@flash-sale/db';
+import { runTransaction } from '@flash-sale/db';
+import { publishCommit } from '../after-commit.ts';
 import type { CheckoutDeps } from '../deps.ts';
 import { lockOrdersById, lockUnsettledPaymentEventsOfOrders, type LockedOrder, type LockedPaymentEvent } from '../lock-order.ts';
 import type { ProductSnapshot } from '../products/product-snapshot.ts';
-import { returnStockInBulk } from '../products/stock.ts';
+import { returnStockInBulk } from '../products/products-sql.ts';
+import { recordPaymentEventOutcomes } from '../payments/payment-events-sql.ts';
+import { finishPendingOrders } from './orders-sql.ts';
 import { isPastPaymentDeadline } from './payment-deadline.ts';
 
 // THE PAYMENT DEADLINE RULE. A payment result received (stored in MySQL) at or before an order's
@@ -56,48 +59,40 @@ export async function timeOutOrders(
 
     // Stock first (the products' X locks), then the order rows: the FK rule in lock-order.ts.
     const snapshots = await returnStockInBulk(tx, [...timedOut, ...failed.map(({ order }) => order)]);
-    await setStatus(tx, timedOut, Prisma.sql`status = 'cancelled', cancel_reason = 'payment_timeout'`);
-    await setStatus(tx, failed.map(({ order }) => order), Prisma.sql`status = 'cancelled', cancel_reason = 'payment_failed'`);
-    await setStatus(tx, paid.map(({ order }) => order), Prisma.sql`status = 'paid'`);
-    if (decidedByPayment.length) {
-      const details = Prisma.join(
-        decidedByPayment.map(({ event }) =>
-          Prisma.sql`WHEN ${event.id} THEN ${event.result === 'success' ? 'order paid' : 'order cancelled (payment_failed)'}`,
-        ),
-        ' ',
-      );
-      await tx.$executeRaw`
-        UPDATE payment_events SET outcome = 'applied', outcome_detail = CASE id ${details} END, processed_at = ${now}
-        WHERE id IN (${Prisma.join(decidedByPayment.map(({ event }) => event.id))})`;
-    }
+    await finishPendingOrders(tx, timedOut.map((order) => order.id), { status: 'cancelled', reason: 'payment_timeout' });
+    await finishPendingOrders(tx, failed.map(({ order }) => order.id), { status: 'cancelled', reason: 'payment_failed' });
+    await finishPendingOrders(tx, paid.map(({ order }) => order.id), { status: 'paid' });
+    await recordPaymentEventOutcomes(
+      tx,
+      decidedByPayment.map(({ event }) => ({
+        id: event.id,
+        outcome: 'applied',
+        detail: event.result === 'success' ? 'order paid' : 'order cancelled (payment_failed)',
+      })),
+      now,
+    );
     return { timedOut, decidedByPayment, notDue, snapshots };
   });
 
-  await Promise.all(result.snapshots.map((snapshot) => deps.productCache.writeThrough(snapshot)));
-  reportAfterCommit(deps, result, options.by);
+  await publishCommit(deps, {
+    count: () => {
+      if (result.timedOut.length) deps.metrics.orderFinalized('cancelled', 'payment_timeout', result.timedOut.length);
+      for (const { event } of result.decidedByPayment) {
+        deps.metrics.orderFinalized(event.result === 'success' ? 'paid' : 'cancelled', event.result === 'success' ? null : 'payment_failed');
+        deps.metrics.paymentEvent('applied');
+      }
+    },
+    changes: [
+      ...result.timedOut.map((order) => ({
+        message: 'order cancelled',
+        fields: { orderId: order.id, productId: order.productId, qty: order.qty, cancelReason: 'payment_timeout', by: options.by },
+      })),
+      ...result.decidedByPayment.map(({ order, event }) => ({
+        message: 'payment event applied at the payment deadline: received in time, it decides the order',
+        fields: { paymentEventId: event.id, orderId: order.id, outcome: 'applied', receivedAt: event.receivedAt, paymentDueAt: order.paymentDueAt, by: options.by },
+      })),
+    ],
+    snapshots: result.snapshots,
+  });
   return result;
-}
-
-async function setStatus(tx: Tx, orders: LockedOrder[], assignments: Prisma.Sql): Promise<void> {
-  if (orders.length === 0) return;
-  await tx.$executeRaw`
-    UPDATE orders SET ${assignments}, updated_at = NOW(3)
-    WHERE id IN (${Prisma.join(orders.map((order) => order.id))}) AND status = 'pending'`;
-}
-
-function reportAfterCommit(deps: Pick<Deps, 'logger' | 'metrics'>, result: TimedOutOrders, by: 'job' | 'sweeper'): void {
-  if (result.timedOut.length) deps.metrics.orderFinalized('cancelled', 'payment_timeout', result.timedOut.length);
-  for (const order of result.timedOut) {
-    deps.logger.info({ orderId: order.id, productId: order.productId, qty: order.qty, cancelReason: 'payment_timeout', by }, 'order cancelled');
-  }
-  for (const { order, event } of result.decidedByPayment) {
-    const status = event.result === 'success' ? 'paid' : 'cancelled';
-    const reason = event.result === 'success' ? null : 'payment_failed';
-    deps.metrics.orderFinalized(status, reason);
-    deps.metrics.paymentEvent('applied');
-    deps.logger.info(
-      { paymentEventId: event.id, orderId: order.id, outcome: 'applied', receivedAt: event.receivedAt, paymentDueAt: order.paymentDueAt, by },
-      'payment event applied at the payment deadline: received in time, it decides the order',
-    );
-  }
 }

@@ -1,10 +1,13 @@
 import { runTransaction, type Tx } from '@flash-sale/db';
+import { publishCommit } from '../after-commit.ts';
 import type { CheckoutDeps } from '../deps.ts';
 import { lockOrder, lockPaymentEvent, type LockedOrder, type LockedPaymentEvent } from '../lock-order.ts';
 import { cancelPendingOrder } from '../orders/cancel-order.ts';
+import { finishPendingOrders } from '../orders/orders-sql.ts';
 import { isPastPaymentDeadline } from '../orders/payment-deadline.ts';
 import { timeOutOrders } from '../orders/time-out-orders.ts';
 import type { ProductSnapshot } from '../products/product-snapshot.ts';
+import { recordPaymentEventOutcomes } from './payment-events-sql.ts';
 
 import type { PaymentEventOutcome } from '@flash-sale/db';
 
@@ -60,20 +63,27 @@ export async function applyPaymentEvent(
     } else {
       return { deferred: event.orderId };
     }
-    await tx.$executeRaw`
-      UPDATE payment_events SET outcome = ${recorded.outcome}, outcome_detail = ${recorded.detail}, processed_at = ${now}
-      WHERE id = ${event.id}`;
+    await recordPaymentEventOutcomes(tx, [{ id: event.id, outcome: recorded.outcome, detail: recorded.detail }], now);
     return { ...recorded, orderId: event.orderId };
   });
 
   if ('deferred' in result) throw new PaymentEventDeferredError(paymentEventId, result.deferred);
   if ('orderId' in result) {
-    if (result.snapshot) await deps.productCache.writeThrough(result.snapshot);
-    deps.metrics.paymentEvent(result.outcome);
-    if (result.finalized) deps.metrics.orderFinalized(result.finalized.status, result.finalized.reason);
-    const line = { paymentEventId, orderId: result.orderId, outcome: result.outcome, detail: result.detail };
-    if (result.outcome === 'conflict' || result.outcome === 'orphaned') deps.logger.warn(line, `payment event ${result.outcome}`);
-    else deps.logger.info(line, `payment event ${result.outcome}`);
+    const { finalized, outcome } = result;
+    await publishCommit(deps, {
+      count: () => {
+        deps.metrics.paymentEvent(outcome);
+        if (finalized) deps.metrics.orderFinalized(finalized.status, finalized.reason);
+      },
+      changes: [
+        {
+          message: `payment event ${outcome}`,
+          fields: { paymentEventId, orderId: result.orderId, outcome, detail: result.detail },
+          level: outcome === 'conflict' || outcome === 'orphaned' ? 'warn' : 'info',
+        },
+      ],
+      snapshots: result.snapshot ? [result.snapshot] : [],
+    });
   }
   return result;
 }
@@ -98,7 +108,7 @@ async function timeOutFirstIfLate(deps: Parameters<typeof timeOutOrders>[0], pay
 async function settle(tx: Tx, event: LockedPaymentEvent, order: LockedOrder): Promise<Recorded> {
   if (order.status === 'pending') {
     if (event.result === 'success') {
-      await tx.$executeRaw`UPDATE orders SET status = 'paid', updated_at = NOW(3) WHERE id = ${order.id} AND status = 'pending'`;
+      await finishPendingOrders(tx, [order.id], { status: 'paid' });
       return { outcome: 'applied', detail: 'order paid', finalized: { status: 'paid', reason: null } };
     }
     const snapshot = await cancelPendingOrder(tx, order, 'payment_failed');

@@ -2,9 +2,10 @@ import { Prisma, type Tx } from '@flash-sale/db';
 import { lockProducts, type LockedProduct } from '../lock-order.ts';
 import { toProductSnapshot, type ProductSnapshot } from './product-snapshot.ts';
 
-// The only ways stock moves. Each runs inside the caller's transaction with the product rows
-// locked, bumps stock_version (which orders the cache snapshots), and returns the new snapshots
-// for the caller to write through to the cache after commit.
+// The products table's raw SQL, all of it (the locking reads are in lock-order.ts): the only
+// ways stock moves. Each runs inside the caller's transaction with the product rows locked,
+// bumps stock_version (which orders the cache snapshots), and returns the new snapshots for the
+// caller to write through to the cache after commit.
 
 /** Takes `qty` from a product the caller has locked and checked. */
 export async function takeStock(tx: Tx, product: LockedProduct, qty: number): Promise<ProductSnapshot> {
@@ -49,4 +50,12 @@ export async function returnStockInBulk(tx: Tx, returns: { productId: number; qt
       stockVersion: product.stockVersion + 1,
     }),
   );
+}
+
+/** Sets a locked product's available stock to `availableStock` (the audit's repair, from the ledger). */
+export async function setAvailableStock(tx: Tx, product: LockedProduct, availableStock: number): Promise<ProductSnapshot> {
+  await tx.$executeRaw`
+    UPDATE products SET available_stock = ${availableStock}, stock_version = stock_version + 1, updated_at = NOW(3)
+    WHERE id = ${product.id}`;
+  return toProductSnapshot({ ...product, availableStock, stockVersion: product.stockVersion + 1 });
 }
