@@ -12,6 +12,7 @@ import { deleteRedisPrefix, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/
 import { Redis } from 'ioredis';
 import { startService, startWorker, type Service } from './support/processes.ts';
 import { rawSqlHolds } from './support/raw-sql.ts';
+import { statementCost } from './support/statement-cost.ts';
 import { runWrk, type WrkResult } from './support/wrk.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -81,6 +82,10 @@ try {
   const fmt = (value: number) => value.toFixed(0);
   row('raw SQL: FOR UPDATE + UPDATE + INSERT per transaction, 32 clients', `${fmt(baseline)} holds/s, p50 ${raw.p50Ms.toFixed(1)} ms, p99 ${raw.p99Ms.toFixed(1)} ms`, '(the baseline)', '1.00×');
   row('raw SQL: conditional UPDATE + INSERT, 32 clients', `${fmt(rawConditional.holdsPerSecond)} holds/s, p50 ${rawConditional.p50Ms.toFixed(1)} ms, p99 ${rawConditional.p99Ms.toFixed(1)} ms`, `${fmt(baseline)} holds/s`, `${(rawConditional.holdsPerSecond / baseline).toFixed(2)}×`);
+
+  // What bounds the batch under the lock: one statement through Prisma against the driver.
+  const cost = await statementCost(database.url, rawProduct);
+  row('one statement in a Prisma interactive transaction (what a batch pays ×4 under the lock)', `${fmt(cost.prismaUs)} µs`, `${fmt(cost.driverUs)} µs on the driver`, `${(cost.prismaUs / cost.driverUs).toFixed(2)}× the time`);
 
   // 2. POST /api/holds on one product at 1, 32 and 256 clients, without and with a key each.
   const api = await startService(apiMain, env, production);

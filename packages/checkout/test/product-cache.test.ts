@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@flash-sale/logger';
 import { createProductCache, type ProductSnapshot } from '../src/index.ts';
 import { deleteRedisPrefix, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
@@ -76,5 +76,61 @@ describe('after a write-through that failed', () => {
     await cache.writeThrough(snapshot(6, 9));
     await cache.forget(6, 8);
     expect(await cache.get(6)).toEqual(snapshot(6, 9));
+  });
+});
+
+describe('cached reads of one product', () => {
+  const logger = createLogger('test', 'silent');
+
+  it('share one HGET when they arrive in the same turn of the event loop', async () => {
+    const cache = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger });
+    await cache.writeThrough(snapshot(20, 3));
+    await cache.writeThrough(snapshot(21, 4));
+    const hget = vi.spyOn(redis, 'hget');
+    try {
+      const reads = await Promise.all([...Array.from({ length: 20 }, () => cache.get(20)), cache.get(21), cache.get(21)]);
+      expect(reads.slice(0, 20).every((read) => read?.stockVersion === 3)).toBe(true);
+      expect(reads.slice(20).map((read) => read?.stockVersion)).toEqual([4, 4]);
+      // One per product, however many readers.
+      expect(hget).toHaveBeenCalledTimes(2);
+    } finally {
+      hget.mockRestore();
+    }
+  });
+
+  it('never join an HGET already sent: a read that starts after a write-through sees it', async () => {
+    const cache = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger });
+    // Another api process writing through, on a connection of its own.
+    const otherRedis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
+    const otherProcess = createProductCache(otherRedis, { keyPrefix: prefix, ttlSeconds: 60, logger });
+    await otherProcess.writeThrough(snapshot(22, 1));
+    const hget = vi.spyOn(redis, 'hget');
+    try {
+      // Keeps this connection busy for 300 ms, so its next HGET stays on its way meanwhile.
+      const busy = redis.blpop(`${prefix}:never-pushed`, 0.3);
+      const early = cache.get(22);
+      // The cache sends the shared HGET on the next check phase, before this one resumes.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(hget).toHaveBeenCalledTimes(1);
+      await otherProcess.writeThrough(snapshot(22, 2));
+      // `early` is still waiting for its answer: this read must not share it.
+      const late = cache.get(22);
+      expect((await late)?.stockVersion).toBe(2);
+      expect(hget).toHaveBeenCalledTimes(2);
+      expect([1, 2]).toContain((await early)?.stockVersion);
+      await busy;
+    } finally {
+      hget.mockRestore();
+      otherRedis.disconnect();
+    }
+  });
+
+  it('all fail together when Redis is unreachable, so each falls back to MySQL', async () => {
+    const down = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
+    down.on('error', () => undefined);
+    const cache = createProductCache(down, { keyPrefix: prefix, ttlSeconds: 60, logger });
+    const reads = await Promise.allSettled([cache.get(23), cache.get(23)]);
+    expect(reads.map((read) => read.status)).toEqual(['rejected', 'rejected']);
+    down.disconnect();
   });
 });

@@ -61,10 +61,32 @@ export function createProductCache(redis: Redis, options: { keyPrefix: string; t
     await dropped.catch((error: unknown) => options.logger.warn({ err: error, productId }, 'could not drop a cached product snapshot'));
   };
 
+  // Reads of one product that arrive in the same turn of the event loop share one HGET, sent
+  // once that turn's I/O has been handled (setImmediate). A flash sale's crowd reads one product,
+  // and a Redis command per read was the cached read's largest cost (a socket write each). Never
+  // stale: a read joins only an HGET that has not been sent yet, so the answer it gets left after
+  // the read began, and sees every change written through before that. An HGET already on its
+  // way is never shared (a read arriving then waits for the next one).
+  const unsent = new Map<number, Promise<ProductSnapshot | undefined>>();
+  const readNow = async (productId: number): Promise<ProductSnapshot | undefined> => {
+    const json = await redis.hget(keyOf(productId), 'd');
+    // Frozen: every read that shared the HGET gets this same object.
+    return json ? (Object.freeze(JSON.parse(json)) as ProductSnapshot) : undefined;
+  };
+
   return {
-    async get(productId) {
-      const json = await redis.hget(keyOf(productId), 'd');
-      return json ? (JSON.parse(json) as ProductSnapshot) : undefined;
+    get(productId) {
+      let read = unsent.get(productId);
+      if (!read) {
+        read = new Promise((resolve, reject) => {
+          setImmediate(() => {
+            unsent.delete(productId);
+            readNow(productId).then(resolve, reject);
+          });
+        });
+        unsent.set(productId, read);
+      }
+      return read;
     },
 
     async writeThrough(snapshot) {
