@@ -32,7 +32,13 @@ export async function publishCommit(
  */
 export async function reportHoldsEnded(
   deps: Pick<CheckoutDeps, 'productCache' | 'metrics' | 'logger'>,
-  ended: { holds: { id: number; productId: number; qty: number }[]; snapshots: ProductSnapshot[]; status: 'expired' | 'released'; by: 'job' | 'sweeper' | 'request' },
+  ended: {
+    holds: { id: number; productId: number; qty: number }[];
+    snapshots: ProductSnapshot[];
+    status: 'expired' | 'released';
+    by: 'job' | 'sweeper' | 'request';
+    alongside?: Promise<unknown>[];
+  },
 ): Promise<void> {
   const availableStock = new Map(ended.snapshots.map((snapshot) => [snapshot.id, snapshot.availableStock]));
   await publishCommit(deps, {
@@ -44,6 +50,7 @@ export async function reportHoldsEnded(
       fields: { holdId: hold.id, productId: hold.productId, qty: hold.qty, by: ended.by, availableStock: availableStock.get(hold.productId) },
     })),
     snapshots: ended.snapshots,
+    alongside: ended.alongside,
   });
 }
 

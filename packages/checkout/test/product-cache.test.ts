@@ -98,39 +98,52 @@ describe('cached reads of one product', () => {
     }
   });
 
-  it('never join an HGET already sent: a read that starts after a write-through sees it', async () => {
+  it('never join an HGET already sent: a read that starts after a write-through gets the new snapshot', async () => {
     const cache = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger });
     // Another api process writing through, on a connection of its own.
     const otherRedis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
     const otherProcess = createProductCache(otherRedis, { keyPrefix: prefix, ttlSeconds: 60, logger });
     await otherProcess.writeThrough(snapshot(22, 1));
-    const hget = vi.spyOn(redis, 'hget');
+    const realHget = redis.hget.bind(redis);
+    let answered!: () => void;
+    let openGate!: () => void;
+    const replyRead = new Promise<void>((resolve) => (answered = resolve));
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    // The first HGET's answer (version 1) is held back on its way to the cache until the gate opens.
+    const hget = vi.spyOn(redis, 'hget').mockImplementationOnce(async (...args: Parameters<Redis['hget']>) => {
+      const reply = await realHget(...args);
+      answered();
+      await gate;
+      return reply;
+    });
     try {
-      // Keeps this connection busy for 300 ms, so its next HGET stays on its way meanwhile.
-      const busy = redis.blpop(`${prefix}:never-pushed`, 0.3);
       const early = cache.get(22);
-      // The cache sends the shared HGET on the next check phase, before this one resumes.
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(hget).toHaveBeenCalledTimes(1);
+      await replyRead;
       await otherProcess.writeThrough(snapshot(22, 2));
-      // `early` is still waiting for its answer: this read must not share it.
+      // `early`'s HGET has been answered with version 1 but its answer is still on its way: a
+      // read starting now must not share it.
       const late = cache.get(22);
-      expect((await late)?.stockVersion).toBe(2);
+      const lateVersion = late.then((read) => read?.stockVersion);
+      openGate();
+      expect(await lateVersion).toBe(2);
+      expect((await early)?.stockVersion).toBe(1);
       expect(hget).toHaveBeenCalledTimes(2);
-      expect([1, 2]).toContain((await early)?.stockVersion);
-      await busy;
     } finally {
+      openGate();
       hget.mockRestore();
       otherRedis.disconnect();
     }
   });
 
-  it('all fail together when Redis is unreachable, so each falls back to MySQL', async () => {
+  it('reject every read that shared the HGET when Redis is unreachable (getProduct then reads MySQL)', async () => {
     const down = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
     down.on('error', () => undefined);
-    const cache = createProductCache(down, { keyPrefix: prefix, ttlSeconds: 60, logger });
-    const reads = await Promise.allSettled([cache.get(23), cache.get(23)]);
-    expect(reads.map((read) => read.status)).toEqual(['rejected', 'rejected']);
-    down.disconnect();
+    try {
+      const cache = createProductCache(down, { keyPrefix: prefix, ttlSeconds: 60, logger });
+      const reads = await Promise.allSettled([cache.get(23), cache.get(23)]);
+      expect(reads.map((read) => read.status)).toEqual(['rejected', 'rejected']);
+    } finally {
+      down.disconnect();
+    }
   });
 });

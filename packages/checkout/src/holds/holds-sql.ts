@@ -1,8 +1,8 @@
 import { Prisma, type Tx } from '@flash-sale/db';
 
 // The holds table's raw SQL, all of it (the locking reads are in lock-order.ts). Every function
-// runs inside the caller's transaction, after the caller has taken the locks lock-order.ts asks
-// for: the product's first, then the holds'.
+// runs inside the caller's transaction, with the rows it changes locked as lock-order.ts ranks
+// them; where stock moves too, after the product's UPDATE (the foreign-key rule there).
 
 /**
  * Inserts one hold per qty, in one multi-row INSERT, and returns their ids in the same order.

@@ -28,8 +28,8 @@ export async function releaseHold(deps: Pick<CheckoutDeps, 'db' | 'clock' | 'pro
 
   if (snapshot) {
     const status = view.status === 'expired' ? 'expired' : 'released';
-    await reportHoldsEnded(deps, { holds: [view], snapshots: [snapshot], status, by: 'request' });
-    await removeJobAfterCommit(deps, 'hold-expiry', { holdId });
+    // Its expiry job has nothing left to do: removed alongside (best effort; it would no-op).
+    await reportHoldsEnded(deps, { holds: [view], snapshots: [snapshot], status, by: 'request', alongside: [removeJobAfterCommit(deps, 'hold-expiry', { holdId })] });
   }
   return view;
 }

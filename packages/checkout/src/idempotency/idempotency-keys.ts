@@ -102,6 +102,7 @@ async function insertClaim(db: DbOrTx, claim: FreshClaim): Promise<boolean> {
  * inserting overlapping keys take their locks in one order.
  */
 export async function insertClaims(db: DbOrTx, claims: FreshClaim[]): Promise<number> {
+  if (claims.length === 0) return 0;
   const sorted = [...claims].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const rows = Prisma.join(
     sorted.map((each) => Prisma.sql`(${each.scope}, ${each.key}, ${each.requestHash}, 'processing', ${each.lockToken}, ${each.lockedUntil}, ${each.expiresAt}, NOW(3))`),
@@ -113,6 +114,7 @@ export async function insertClaims(db: DbOrTx, claims: FreshClaim[]): Promise<nu
 
 /** The lock_token each of `keys` holds under `scope` now (a key with no row is absent). */
 export async function claimOwners(db: DbOrTx, scope: string, keys: string[]): Promise<Map<string, string>> {
+  if (keys.length === 0) return new Map();
   const owners = await db.$queryRaw<{ key: string; lockToken: string }[]>`
     SELECT idempotency_key AS \`key\`, lock_token AS lockToken FROM idempotency_keys
     WHERE scope = ${scope} AND idempotency_key IN (${Prisma.join(keys)})`;

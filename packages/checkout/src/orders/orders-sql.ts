@@ -3,7 +3,8 @@ import type { CancelReason } from './order-view.ts';
 
 // The orders table's raw SQL, all of it (the locking reads are in lock-order.ts; an order is
 // created through Prisma's typed API). Runs inside the caller's transaction, with the orders
-// locked and, where stock comes back, the products before them.
+// locked as lock-order.ts ranks them; where stock comes back, after the products' UPDATE (the
+// foreign-key rule there).
 
 /** The final state a pending order moves to. */
 export type OrderOutcome = { status: 'paid' } | { status: 'cancelled'; reason: CancelReason };

@@ -1,6 +1,6 @@
 import { IdempotencyKeyReusedError } from '@flash-sale/errors';
 import { isUniqueViolation } from '@flash-sale/db';
-import { enqueueAfterCommit } from '../after-commit.ts';
+import { enqueueAfterCommit, publishCommit } from '../after-commit.ts';
 import type { CheckoutDeps } from '../deps.ts';
 import { canonicalJson, sha256Hex } from '../idempotency/request-hash.ts';
 
@@ -32,7 +32,7 @@ export function paymentEventHash(input: { orderId: number; result: PaymentResult
  * body it is refused (422).
  */
 export async function receivePaymentEvent(
-  deps: Pick<CheckoutDeps, 'db' | 'jobs' | 'logger' | 'seenPaymentEvents' | 'metrics' | 'clock'>,
+  deps: Pick<CheckoutDeps, 'db' | 'jobs' | 'logger' | 'seenPaymentEvents' | 'metrics' | 'clock' | 'productCache'>,
   input: PaymentEventInput,
 ): Promise<ReceivedPaymentEvent> {
   const bodyHash = paymentEventHash(input);
@@ -61,10 +61,12 @@ export async function receivePaymentEvent(
     return duplicateOrRefuse(deps, { eventId: existing.id, bodyHash: existing.bodyHash }, bodyHash);
   }
 
-  deps.metrics.paymentEvent('received');
-  deps.logger.info({ paymentEventId: eventId, orderId: input.orderId, result: input.result }, 'payment event received');
-  await deps.seenPaymentEvents.remember(input.idempotencyKey, { eventId, bodyHash });
-  await enqueueAfterCommit(deps, 'payment-webhook', { paymentEventId: eventId }, 0);
+  await publishCommit(deps, {
+    count: () => deps.metrics.paymentEvent('received'),
+    changes: [{ message: 'payment event received', fields: { paymentEventId: eventId, orderId: input.orderId, result: input.result } }],
+    // Remembered for the duplicate check first, then handed to the worker; neither throws.
+    alongside: [deps.seenPaymentEvents.remember(input.idempotencyKey, { eventId, bodyHash }).then(() => enqueueAfterCommit(deps, 'payment-webhook', { paymentEventId: eventId }, 0))],
+  });
   return { eventId, duplicate: false };
 }
 
