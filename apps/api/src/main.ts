@@ -6,12 +6,14 @@ import { buildApp } from './app.ts';
 
 const config = loadConfigOrExit('api');
 const logger = createLogger('api', config.logLevel, { format: config.logFormat });
-installCrashGuards(logger);
+// The same lines, written before the call returns: for a line the process exits right after.
+const lastLines = createLogger('api', config.logLevel, { format: config.logFormat, sync: true });
+installCrashGuards(lastLines);
 if (config.paymentWebhookSecretIsDefault) {
   logger.warn('PAYMENT_WEBHOOK_SECRET is not set: using the development secret (refused when NODE_ENV=production)');
 }
 const services = createApiServices(config, logger);
 await services.waitForStores();
 const app = await buildApp({ config, logger, services });
-installShutdown({ logger, close: () => app.close() });
+installShutdown({ logger, lastLines, close: () => app.close() });
 await app.listen({ host: config.host, port: config.port });
