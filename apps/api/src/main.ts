@@ -6,14 +6,12 @@ import { buildApp } from './app.ts';
 
 const config = loadConfigOrExit('api');
 const logger = createLogger('api', config.logLevel, { format: config.logFormat });
-// The same lines, written before the call returns: for a line the process exits right after.
-const lastLines = createLogger('api', config.logLevel, { format: config.logFormat, sync: true });
-installCrashGuards(lastLines);
+installCrashGuards(logger);
 if (config.paymentWebhookSecretIsDefault) {
   logger.warn('PAYMENT_WEBHOOK_SECRET is not set: using the development secret (refused when NODE_ENV=production)');
 }
 const services = createApiServices(config, logger);
 await services.waitForStores();
 const app = await buildApp({ config, logger, services });
-installShutdown({ logger, lastLines, close: () => app.close() });
+installShutdown({ logger, close: () => app.close() });
 await app.listen({ host: config.host, port: config.port });

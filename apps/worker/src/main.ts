@@ -6,11 +6,9 @@ import { startWorkerRuntime } from './worker-runtime.ts';
 
 const config = loadConfigOrExit('worker');
 const logger = createLogger('worker', config.logLevel, { format: config.logFormat });
-// The same lines, written before the call returns: for a line the process exits right after.
-const lastLines = createLogger('worker', config.logLevel, { format: config.logFormat, sync: true });
-installCrashGuards(lastLines);
+installCrashGuards(logger);
 // Signals are handled from the start: a SIGTERM while the worker is still starting (its queues
 // may already hand it jobs) drains what started instead of killing the process mid-job.
 const starting = startWorkerRuntime(config, logger);
-installShutdown({ logger, lastLines, close: async () => (await starting).close() });
+installShutdown({ logger, close: async () => (await starting).close() });
 await starting;

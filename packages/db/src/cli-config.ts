@@ -11,7 +11,7 @@ export function loadDatabaseCommandConfig(processName: string): Config {
     return loadConfigOf(['DATABASE_URL', 'LOG_LEVEL', 'LOG_FORMAT']);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    createLogger(processName, 'info', { format: logFormatFromEnvironment(), sync: true }).fatal(error.message);
+    createLogger(processName, 'info', { format: logFormatFromEnvironment() }).fatal(error.message);
     process.exit(1);
   }
 }

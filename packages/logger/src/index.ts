@@ -22,12 +22,6 @@ export interface LoggerSettings {
   format?: LogFormat | undefined;
   /** Where lines go instead of stdout (tests, the CLI's stderr): always JSON. */
   destination?: DestinationStream | undefined;
-  /**
-   * Write each line before the call returns: for a line the process exits right after. pino
-   * writes asynchronously otherwise, and a line whose write is under way at `process.exit()` can
-   * be lost.
-   */
-  sync?: boolean | undefined;
 }
 
 /**
@@ -54,7 +48,7 @@ export function createLogger(name: string, level: LoggerOptions['level'] = 'info
     formatters: { level: (label) => ({ level: label }) },
   };
   if (settings.destination) return pino(options, settings.destination);
-  if (logFormatOf(settings.format) === 'json') return settings.sync ? pino(options, pino.destination({ dest: 1, sync: true })) : pino(options);
+  if (logFormatOf(settings.format) === 'json') return pino(options);
   // pino's own pretty printer, in-process and synchronous: a fatal line is on the screen
   // before the process exits.
   return pino(options, pretty({ sync: true, colorize: Boolean(process.stdout.isTTY), translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));

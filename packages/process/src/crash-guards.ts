@@ -4,20 +4,19 @@ import type { Logger } from '@flash-sale/logger';
 /**
  * An unhandled rejection or exception is logged as one fatal line and ends the process (exit 1),
  * as Node would, so the orchestrator restarts it; the one known-harmless driver rejection is
- * logged and ignored (see isStrayDriverInitError). `lastLines` writes each line before it
- * returns: pino's asynchronous write of the fatal line could be cut off by process.exit().
+ * logged and ignored (see isStrayDriverInitError).
  */
-export function installCrashGuards(lastLines: Logger): void {
+export function installCrashGuards(logger: Logger): void {
   process.on('unhandledRejection', (reason) => {
     if (isStrayDriverInitError(reason)) {
-      lastLines.warn({ err: reason }, 'MySQL connection broke while opening; the pool retries');
+      logger.warn({ err: reason }, 'MySQL connection broke while opening; the pool retries');
       return;
     }
-    lastLines.fatal({ err: reason }, 'unhandled rejection: exiting');
+    logger.fatal({ err: reason }, 'unhandled rejection: exiting');
     process.exit(1);
   });
   process.on('uncaughtException', (error) => {
-    lastLines.fatal({ err: error }, 'uncaught exception: exiting');
+    logger.fatal({ err: error }, 'uncaught exception: exiting');
     process.exit(1);
   });
 }

@@ -7,7 +7,7 @@ export function loadConfigOrExit(processName: string): Config {
     return loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    createLogger(processName, 'info', { format: logFormatFromEnvironment(), sync: true }).fatal(error.message);
+    createLogger(processName, 'info', { format: logFormatFromEnvironment() }).fatal(error.message);
     process.exit(1);
   }
 }

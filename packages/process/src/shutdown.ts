@@ -5,31 +5,38 @@ const EXIT_BACKSTOP_MS = 2_000;
 
 /**
  * SIGTERM/SIGINT: stop taking work, let in-flight work finish, close the stores, exit 0. A second
- * signal, or the deadline passing, exits at once with 1, its line written through `lastLines`
- * (a logger that writes before returning) so that it is not cut off.
+ * signal, or the deadline passing, exits at once with 1.
  */
-export function installShutdown({ logger, lastLines, close }: { logger: Logger; lastLines: Logger; close: () => Promise<void> }): void {
+export function installShutdown({ logger, close }: { logger: Logger; close: () => Promise<void> }): void {
   let shuttingDown = false;
+  let closed = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    // Everything is closed and the process is ending: nothing left to cut short, keep the code.
+    if (closed) process.exit();
     if (shuttingDown) {
-      lastLines.warn({ signal }, 'second signal: exiting now');
+      logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
     shuttingDown = true;
     logger.info({ signal }, 'shutting down');
     const deadline = setTimeout(() => {
-      lastLines.error({ deadlineMs: DEADLINE_MS }, 'shutdown deadline passed: exiting');
+      logger.error({ deadlineMs: DEADLINE_MS }, 'shutdown deadline passed: exiting');
       process.exit(1);
     }, DEADLINE_MS);
     deadline.unref();
+    const end = (code: number) => {
+      closed = true;
+      clearTimeout(deadline);
+      exitOnceLogsAreWritten(code);
+    };
     close().then(
       () => {
         logger.info('shut down cleanly');
-        exitOnceLogsAreWritten(0);
+        end(0);
       },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        exitOnceLogsAreWritten(1);
+        end(1);
       },
     );
   };
@@ -38,11 +45,12 @@ export function installShutdown({ logger, lastLines, close }: { logger: Logger; 
 }
 
 /**
- * Ends the process once the event loop has nothing left to do, with `code`. pino writes stdout
- * asynchronously, and its exit hook cannot rewrite a line whose write is already under way, so
- * `process.exit()` straight after the last line could lose it: "shut down cleanly" went missing
- * that way under load. Everything is closed by now; the backstop ends a process that some
- * forgotten handle would keep alive.
+ * Ends the process with `code` once the event loop has nothing left to do, so its last lines
+ * come out in order. pino writes stdout asynchronously, and its exit hook writes what is queued
+ * synchronously but leaves a write already under way to finish during the exit: after a plain
+ * `process.exit()`, "shut down cleanly" could land before a line logged earlier ("shutting
+ * down" came out last that way under load). Everything is closed by now; the backstop ends a
+ * process that some forgotten handle would keep alive.
  */
 function exitOnceLogsAreWritten(code: number): void {
   process.exitCode = code;

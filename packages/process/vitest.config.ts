@@ -2,7 +2,7 @@ import { defineProject } from 'vitest/config';
 
 export default defineProject({
   test: {
-    name: 'logger',
+    name: 'process',
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
   },

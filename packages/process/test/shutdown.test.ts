@@ -1,0 +1,46 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const shutdownModule = fileURLToPath(new URL('../src/shutdown.ts', import.meta.url));
+const loggerModule = fileURLToPath(new URL('../../logger/src/index.ts', import.meta.url));
+
+// A process whose close() logs a line while Node's thread pool is busy, so that pino's
+// asynchronous write of it is still under way when close() resolves: the case where exiting
+// with process.exit() right after "shut down cleanly" printed the two lines the wrong way round.
+const script = `
+  import { pbkdf2 } from 'node:crypto';
+  import { createLogger } from ${JSON.stringify(loggerModule)};
+  import { installShutdown } from ${JSON.stringify(shutdownModule)};
+  const logger = createLogger('probe', 'info', { format: 'json' });
+  installShutdown({
+    logger,
+    close: async () => {
+      // "shutting down" is written by now; then the pool is taken, and this line's write waits.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      for (let thread = 0; thread < 4; thread += 1) pbkdf2('busy', 'salt', 300000, 32, 'sha256', () => undefined);
+      logger.info('closing the stores');
+    },
+  });
+  process.stderr.write('ready\\n');
+  setInterval(() => undefined, 1000);`;
+
+describe('graceful shutdown', () => {
+  it('ends with "shut down cleanly" as the last line and exit code 0, its lines in order', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, UV_THREADPOOL_SIZE: '4', LOG_FORMAT: 'json' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+    await new Promise<void>((resolve) => child.stderr!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve()));
+    child.kill('SIGTERM');
+    const [code] = await closed;
+    // Not the interval: the event loop still has it, and the backstop ends the process.
+    const messages = stdout.trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(code).toBe(0);
+    expect(messages).toEqual(['shutting down', 'closing the stores', 'shut down cleanly']);
+  });
+});
