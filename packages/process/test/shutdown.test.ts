@@ -11,34 +11,39 @@ const loggerModule = fileURLToPath(new URL('../../logger/src/index.ts', import.m
 // with process.exit() right after "shut down cleanly" printed the two lines the wrong way round.
 const script = `
   import { pbkdf2 } from 'node:crypto';
+  import { once } from 'node:events';
   import { createLogger } from ${JSON.stringify(loggerModule)};
   import { installShutdown } from ${JSON.stringify(shutdownModule)};
   const logger = createLogger('probe', 'info', { format: 'json' });
   installShutdown({
     logger,
     close: async () => {
-      // "shutting down" is written by now; then the pool is taken, and this line's write waits.
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // The test says "go" once it has read "shutting down": that write is done. Then the pool is
+      // taken, and this line's write waits behind it.
+      await once(process.stdin, 'data');
       for (let thread = 0; thread < 4; thread += 1) pbkdf2('busy', 'salt', 300000, 32, 'sha256', () => undefined);
       logger.info('closing the stores');
     },
   });
   process.stderr.write('ready\\n');
+  // Keeps the event loop alive, as a forgotten handle would: the backstop ends the process.
   setInterval(() => undefined, 1000);`;
 
 describe('graceful shutdown', () => {
   it('ends with "shut down cleanly" as the last line and exit code 0, its lines in order', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       env: { ...process.env, UV_THREADPOOL_SIZE: '4', LOG_FORMAT: 'json' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
-    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes('"shutting down"') && !child.stdin!.writableEnded) child.stdin!.end('go\n');
+    });
     const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
     await new Promise<void>((resolve) => child.stderr!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve()));
     child.kill('SIGTERM');
     const [code] = await closed;
-    // Not the interval: the event loop still has it, and the backstop ends the process.
     const messages = stdout.trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg);
     expect(code).toBe(0);
     expect(messages).toEqual(['shutting down', 'closing the stores', 'shut down cleanly']);
