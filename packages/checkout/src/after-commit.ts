@@ -11,19 +11,22 @@ export interface CommittedChange {
 }
 
 /**
- * The tail of every transaction that changed state, after its commit: the counters and one log
- * line per change (the commit stands whatever Redis does next), then the products' new
- * snapshots written through to the cache together with any jobs the commit needs, all awaited
- * before the caller answers, so the caller's next read sees its change. Neither the cache nor
- * the enqueue helpers below throw: a Redis failure is logged and the sweeper or MySQL covers it.
+ * The tail of every transaction that changed state, after its commit: the products' new
+ * snapshots sent to the cache first (with any jobs the commit needs, already started by the
+ * caller), then the counters and one log line per change while those are on their way, then all
+ * of it awaited before the caller answers, so the caller's next read sees its change. The
+ * write-through goes first because the cache lags MySQL until it lands: a bulk expiry logs
+ * hundreds of lines, tens of milliseconds on a busy worker. Neither the cache nor the enqueue
+ * helpers below throw: a Redis failure is logged and the sweeper or MySQL covers it.
  */
 export async function publishCommit(
   deps: Pick<CheckoutDeps, 'productCache' | 'logger'>,
   commit: { changes: CommittedChange[]; count?: () => void; snapshots?: ProductSnapshot[]; alongside?: Promise<unknown>[] },
 ): Promise<void> {
+  const writes = Promise.all([...(commit.snapshots ?? []).map((snapshot) => deps.productCache.writeThrough(snapshot)), ...(commit.alongside ?? [])]);
   commit.count?.();
   for (const change of commit.changes) deps.logger[change.level ?? 'info'](change.fields, change.message);
-  await Promise.all([...(commit.snapshots ?? []).map((snapshot) => deps.productCache.writeThrough(snapshot)), ...(commit.alongside ?? [])]);
+  await writes;
 }
 
 /**
