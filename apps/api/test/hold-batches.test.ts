@@ -57,16 +57,16 @@ describe('one batch', () => {
 });
 
 describe('the snapshot check before the line', () => {
-  const countingCacheReads = () => {
-    const productCache = t.services.deps.productCache;
+  const countingSnapshotReads = () => {
+    const productReader = t.services.deps.productReader;
     const reads = vi.fn();
-    const batcher = createHoldBatcher({ ...t.services.deps, productCache: { ...productCache, get: (id: number) => (reads(id), productCache.get(id)) } });
+    const batcher = createHoldBatcher({ ...t.services.deps, productReader: { get: (id: number) => (reads(id), productReader.get(id)) } });
     return { batcher, reads };
   };
 
-  it('is skipped while this process\'s last batch left enough stock: the lock decides, one cache read in five holds', async () => {
+  it('is skipped while this process\'s last batch left enough stock: the lock decides, one snapshot read in five holds', async () => {
     const productId = await t.createProduct({ totalStock: 10 });
-    const { batcher, reads } = countingCacheReads();
+    const { batcher, reads } = countingSnapshotReads();
     for (let index = 0; index < 5; index += 1) await batcher.createHold({ productId, qty: 2 });
     expect(reads).toHaveBeenCalledTimes(1);
     expect(await availableInMysql(productId)).toBe(0);
@@ -74,7 +74,7 @@ describe('the snapshot check before the line', () => {
 
   it('refuses from the snapshot once the last batch left less than the request, without a transaction', async () => {
     const productId = await t.createProduct({ totalStock: 3 });
-    const { batcher, reads } = countingCacheReads();
+    const { batcher, reads } = countingSnapshotReads();
     await batcher.createHold({ productId, qty: 2 });
     const lock = await holdRowLock(t.db, 'products', productId);
     try {

@@ -9,6 +9,7 @@ import { createAbandonedClaims } from './idempotency/abandoned-claims.ts';
 import { createKeyClaimer } from './idempotency/key-claimer.ts';
 import { createSeenPaymentEvents } from './payments/seen-payment-events.ts';
 import { createProductCache } from './products/product-cache.ts';
+import { createProductReader } from './products/product-reader.ts';
 
 /** The connections a process opened for the domain: it opens and closes them, the domain uses them. */
 export interface CheckoutStores {
@@ -33,9 +34,11 @@ export interface CheckoutOptions {
 export function createCheckoutDeps(stores: CheckoutStores, options: CheckoutOptions): CheckoutDeps {
   const { settings, logger } = options;
   const keyPrefix = settings.redisKeyPrefix;
+  const productCache = createProductCache(stores.redis, { keyPrefix, ttlSeconds: settings.productCacheTtlSeconds, logger });
   return {
     db: stores.db,
-    productCache: createProductCache(stores.redis, { keyPrefix, ttlSeconds: settings.productCacheTtlSeconds, logger }),
+    productCache,
+    productReader: createProductReader({ db: stores.db, productCache, logger }),
     seenPaymentEvents: createSeenPaymentEvents(stores.redis, { keyPrefix, logger }),
     abandonedClaims: createAbandonedClaims(stores.redis, { keyPrefix, logger }),
     keyClaimer: createKeyClaimer(stores.db),

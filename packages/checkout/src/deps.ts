@@ -7,6 +7,7 @@ import type { AbandonedClaims } from './idempotency/abandoned-claims.ts';
 import type { KeyClaimer } from './idempotency/key-claimer.ts';
 import type { SeenPaymentEvents } from './payments/seen-payment-events.ts';
 import type { ProductCache } from './products/product-cache.ts';
+import type { ProductReader } from './products/product-reader.ts';
 
 export interface CheckoutSettings {
   holdTtlSeconds: number;
@@ -18,6 +19,8 @@ export interface CheckoutSettings {
 export interface CheckoutDeps {
   db: Db;
   productCache: ProductCache;
+  /** A product with its live stock: the cache, else MySQL (one per process). */
+  productReader: ProductReader;
   jobs: Pick<JobQueues, 'enqueue' | 'enqueueMany' | 'remove' | 'runSoon'>;
   seenPaymentEvents: SeenPaymentEvents;
   abandonedClaims: AbandonedClaims;

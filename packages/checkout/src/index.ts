@@ -4,7 +4,7 @@ export { lockHold, lockOrder, lockProduct } from './lock-order.ts';
 
 export { createProductCache, type ProductCache } from './products/product-cache.ts';
 export type { ProductSnapshot } from './products/product-snapshot.ts';
-export { getProduct } from './products/get-product.ts';
+export { createProductReader, type ProductReader } from './products/product-reader.ts';
 export { listProducts, type ProductPage } from './products/list-products.ts';
 export { returnStock } from './products/products-sql.ts';
 

@@ -135,7 +135,7 @@ describe('cached reads of one product', () => {
     }
   });
 
-  it('reject every read that shared the HGET when Redis is unreachable (getProduct then reads MySQL)', async () => {
+  it('reject every read that shared the HGET when Redis is unreachable (the product reader then reads MySQL)', async () => {
     const down = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
     down.on('error', () => undefined);
     try {

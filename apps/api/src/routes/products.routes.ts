@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { getProduct, listProducts, type CheckoutDeps } from '@flash-sale/checkout';
+import { listProducts, type CheckoutDeps } from '@flash-sale/checkout';
 import { errorResponses, IdParams } from '../schemas/common.ts';
 import { Product, ProductListQuery, ProductPage } from '../schemas/products.ts';
 import { presentProduct } from '../presenters/present.ts';
@@ -15,6 +15,6 @@ export const productRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps }> = 
 
   app.get('/:id', {
     schema: { tags: ['products'], params: IdParams, response: { 200: Product, ...errorResponses(400, 404, 503) } },
-    handler: async (request) => presentProduct(await getProduct(deps, request.params.id)),
+    handler: async (request) => presentProduct(await deps.productReader.get(request.params.id)),
   });
 };

@@ -7,7 +7,6 @@ import type { CheckoutDeps } from '../deps.ts';
 import { completeIdempotencyKeys, type KeyClaim, type StoredResponse } from '../idempotency/idempotency-keys.ts';
 import type { KeyCompletion } from '../idempotency/run-idempotent.ts';
 import { lockProduct } from '../lock-order.ts';
-import { getProduct } from '../products/get-product.ts';
 import { takeStock } from '../products/products-sql.ts';
 import type { HoldView } from './hold-view.ts';
 import { insertHolds } from './holds-sql.ts';
@@ -151,7 +150,7 @@ export const defaultHoldBatching: BatchLineOptions = { maxBatch: 128, maxWaiting
  * answer. Measured: the cache read was the api's largest single cost at 32 clients on one
  * product (a Redis socket write per request, 12 % of its CPU in a profile).
  */
-export function createHoldBatcher(deps: Deps, options: BatchLineOptions = defaultHoldBatching): HoldBatcher {
+export function createHoldBatcher(deps: Deps & Pick<CheckoutDeps, 'productReader'>, options: BatchLineOptions = defaultHoldBatching): HoldBatcher {
   // Per product, the available stock its last batch in this process left, read under the lock.
   // At most one entry per product row: a batch for a missing product leaves none.
   const leftByLastBatch = new Map<number, number>();
@@ -168,7 +167,7 @@ export function createHoldBatcher(deps: Deps, options: BatchLineOptions = defaul
   };
 
   async function refuseWhatTheSnapshotCannotMeet(input: CreateHoldInput): Promise<void> {
-    const snapshot = await getProduct(deps, input.productId).catch((error: unknown) => {
+    const snapshot = await deps.productReader.get(input.productId).catch((error: unknown) => {
       if (error instanceof ProductNotFoundError) deps.metrics.holdRejected('product_not_found');
       throw error;
     });

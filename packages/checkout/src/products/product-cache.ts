@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@flash-sale/logger';
+import { shareWithinTurn } from '../batching/share-within-turn.ts';
 import type { ProductSnapshot } from './product-snapshot.ts';
 
 // Writes a snapshot only if it is newer than the one cached, atomically: two commits that
@@ -61,33 +62,17 @@ export function createProductCache(redis: Redis, options: { keyPrefix: string; t
     await dropped.catch((error: unknown) => options.logger.warn({ err: error, productId }, 'could not drop a cached product snapshot'));
   };
 
-  // Reads of one product that arrive in the same turn of the event loop share one HGET, sent
-  // once that turn's I/O has been handled (setImmediate). A flash sale's crowd reads one product,
-  // and a Redis command per read was the cached read's largest cost (a socket write each). Never
-  // stale: a read joins only an HGET that has not been sent yet, so the answer it gets left after
-  // the read began, and sees every change written through before that. An HGET already on its
-  // way is never shared (a read arriving then waits for the next one).
-  const unsent = new Map<number, Promise<ProductSnapshot | undefined>>();
-  const readNow = async (productId: number): Promise<ProductSnapshot | undefined> => {
+  // Reads of one product in the same turn of the event loop share one HGET (shareWithinTurn:
+  // never one already sent, so never stale). A flash sale's crowd reads one product, and a Redis
+  // command per read was the cached read's largest cost (a socket write each).
+  const read = shareWithinTurn(async (productId: number): Promise<ProductSnapshot | undefined> => {
     const json = await redis.hget(keyOf(productId), 'd');
     // Frozen: every read that shared the HGET gets this same object.
     return json ? (Object.freeze(JSON.parse(json)) as ProductSnapshot) : undefined;
-  };
+  });
 
   return {
-    get(productId) {
-      let read = unsent.get(productId);
-      if (!read) {
-        read = new Promise((resolve, reject) => {
-          setImmediate(() => {
-            unsent.delete(productId);
-            readNow(productId).then(resolve, reject);
-          });
-        });
-        unsent.set(productId, read);
-      }
-      return read;
-    },
+    get: read,
 
     async writeThrough(snapshot) {
       try {

@@ -1,0 +1,108 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { DbOrTx } from '@flash-sale/db';
+import { createTestDatabase, type TestDatabase } from '@flash-sale/db/testing';
+import { createLogger } from '@flash-sale/logger';
+import { deleteRedisPrefix, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
+import { createProductCache, createProductReader, type ProductCache } from '../src/index.ts';
+
+const prefix = uniqueRedisPrefix();
+const logger = createLogger('test', 'silent');
+let database: TestDatabase;
+let redis: Redis;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
+});
+afterAll(async () => {
+  redis?.disconnect();
+  await deleteRedisPrefix(prefix);
+  await database?.drop();
+});
+
+async function createProduct(stock: number): Promise<number> {
+  const product = await database.db.product.create({ data: { code: `R-${Date.now()}-${Math.random()}`, name: 'Read', price: '5.00', totalStock: stock, availableStock: stock } });
+  return product.id;
+}
+
+/** The reader's MySQL reads, counted; each goes to the real database. */
+function countingDb() {
+  const findUnique = vi.fn(async (args: { where: { id: number } }) => database.db.product.findUnique(args));
+  return { db: { product: { findUnique } } as unknown as DbOrTx, findUnique };
+}
+
+describe('product reads the cache cannot answer', () => {
+  it('share one MySQL read and one write-through per product when they miss in the same turn', async () => {
+    const [first, second] = [await createProduct(7), await createProduct(9)];
+    const cache = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger });
+    const writeThrough = vi.spyOn(cache, 'writeThrough');
+    const { db, findUnique } = countingDb();
+    const reader = createProductReader({ db, productCache: cache, logger });
+
+    const reads = await Promise.all([...Array.from({ length: 20 }, () => reader.get(first)), reader.get(second), reader.get(second)]);
+
+    expect(reads.map((read) => read.availableStock)).toEqual([...Array<number>(20).fill(7), 9, 9]);
+    // One per product, however many readers missed.
+    expect(findUnique).toHaveBeenCalledTimes(2);
+    expect(writeThrough).toHaveBeenCalledTimes(2);
+    expect((await cache.get(first))?.availableStock).toBe(7);
+  });
+
+  it('share one MySQL read per product while Redis is unreachable', async () => {
+    const productId = await createProduct(4);
+    const down = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
+    down.on('error', () => undefined);
+    try {
+      const { db, findUnique } = countingDb();
+      const reader = createProductReader({ db, productCache: createProductCache(down, { keyPrefix: prefix, ttlSeconds: 60, logger }), logger });
+      const reads = await Promise.all(Array.from({ length: 20 }, () => reader.get(productId)));
+      expect(reads.every((read) => read.availableStock === 4)).toBe(true);
+      expect(findUnique).toHaveBeenCalledTimes(1);
+    } finally {
+      down.disconnect();
+    }
+  });
+
+  it('never join a MySQL read already sent: a read that starts after a commit gets its stock', async () => {
+    const productId = await createProduct(10);
+    const cache: ProductCache = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger });
+    const { db, findUnique } = countingDb();
+    const realFindUnique = findUnique.getMockImplementation()!;
+    let answered!: () => void;
+    let openGate!: () => void;
+    const readDone = new Promise<void>((resolve) => (answered = resolve));
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    // The first read's answer (10 left) is held back on its way until the gate opens.
+    findUnique.mockImplementationOnce(async (args) => {
+      const row = await realFindUnique(args);
+      answered();
+      await gate;
+      return row;
+    });
+    const reader = createProductReader({ db, productCache: cache, logger });
+    try {
+      const early = reader.get(productId);
+      await readDone;
+      // Another process commits a hold of 3 (version 1) and its write-through fails, so it
+      // drops the snapshot up to that version: reads miss and go to MySQL.
+      const committed = await database.db.product.update({ where: { id: productId }, data: { availableStock: 7, stockVersion: { increment: 1 } } });
+      await cache.forget(productId, committed.stockVersion);
+      const late = reader.get(productId);
+      const lateStock = late.then((read) => read.availableStock);
+      openGate();
+      expect(await lateStock).toBe(7);
+      expect((await early).availableStock).toBe(10);
+      expect(findUnique).toHaveBeenCalledTimes(2);
+    } finally {
+      openGate();
+    }
+  });
+
+  it('reject every reader that shared the read of an unknown product with product_not_found', async () => {
+    const { db, findUnique } = countingDb();
+    const reader = createProductReader({ db, productCache: createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger }), logger });
+    const reads = await Promise.allSettled([reader.get(999_999), reader.get(999_999)]);
+    expect(reads.map((read) => read.status === 'rejected' && (read.reason as { code?: string }).code)).toEqual(['product_not_found', 'product_not_found']);
+    expect(findUnique).toHaveBeenCalledTimes(1);
+  });
+});
