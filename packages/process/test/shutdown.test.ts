@@ -29,6 +29,32 @@ const script = `
   // Keeps the event loop alive, as a forgotten handle would: the backstop ends the process.
   setInterval(() => undefined, 1000);`;
 
+// A process whose close() never ends: the deadline or a second signal has to end it.
+const stuckScript = `
+  import { createLogger } from ${JSON.stringify(loggerModule)};
+  import { installShutdown } from ${JSON.stringify(shutdownModule)};
+  const logger = createLogger('probe', 'info', { format: 'json' });
+  installShutdown({ logger, close: () => new Promise(() => undefined) });
+  process.stderr.write('ready\\n');
+  setInterval(() => undefined, 1000);`;
+
+/** Runs `source`; resolves once it is ready, with its stdout's JSON lines so far and its end. */
+async function startProbe(source: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', source], {
+    env: { ...process.env, LOG_FORMAT: 'json' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+  await new Promise<void>((resolve) => child.stderr!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve()));
+  const messages = () => stdout.trim().split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { msg: string }).msg);
+  const logged = async (message: string) => {
+    while (!messages().includes(message)) await new Promise((resolve) => setTimeout(resolve, 10));
+  };
+  return { child, closed, messages, logged };
+}
+
 describe('graceful shutdown', () => {
   it('ends with "shut down cleanly" as the last line and exit code 0, its lines in order', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
@@ -47,5 +73,29 @@ describe('graceful shutdown', () => {
     const messages = stdout.trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg);
     expect(code).toBe(0);
     expect(messages).toEqual(['shutting down', 'closing the stores', 'shut down cleanly']);
+  });
+
+  it('exits at once, keeping code 0, on a signal that arrives after everything closed', async () => {
+    // The loop is kept alive (a forgotten handle), so without the second signal the process
+    // would wait for its 2 s backstop.
+    const probe = await startProbe(script.replace("await once(process.stdin, 'data');", ''));
+    probe.child.kill('SIGTERM');
+    await probe.logged('shut down cleanly');
+    const signalledAt = performance.now();
+    probe.child.kill('SIGTERM');
+    const [code] = await probe.closed;
+    expect(code).toBe(0);
+    expect(performance.now() - signalledAt).toBeLessThan(1_000);
+    expect(probe.messages().at(-1)).toBe('shut down cleanly');
+  });
+
+  it('exits at once with code 1 on a second signal while closing, and says so', async () => {
+    const probe = await startProbe(stuckScript);
+    probe.child.kill('SIGTERM');
+    await probe.logged('shutting down');
+    probe.child.kill('SIGINT');
+    const [code] = await probe.closed;
+    expect(code).toBe(1);
+    expect(probe.messages()).toEqual(['shutting down', 'second signal: exiting now']);
   });
 });
