@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DbOrTx } from '@flash-sale/db';
 import { createTestDatabase, type TestDatabase } from '@flash-sale/db/testing';
-import { createLogger } from '@flash-sale/logger';
+import { createLogger, type Logger } from '@flash-sale/logger';
 import { deleteRedisPrefix, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
 import { createProductCache, createProductReader, type ProductCache } from '../src/index.ts';
 
@@ -46,6 +46,25 @@ describe('product reads the cache cannot answer', () => {
     expect(findUnique).toHaveBeenCalledTimes(2);
     expect(writeThrough).toHaveBeenCalledTimes(2);
     expect((await cache.get(first))?.availableStock).toBe(7);
+  });
+
+  it('say once that the cache stopped answering, and once that it answers again, not once per read', async () => {
+    const productId = await createProduct(6);
+    const lines: { level: string; msg: string }[] = [];
+    const recording = { warn: (_fields: object, msg: string) => lines.push({ level: 'warn', msg }), info: (_fields: object, msg: string) => lines.push({ level: 'info', msg }) } as unknown as Logger;
+    const working = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger });
+    let reachable = false;
+    const flaky: ProductCache = { ...working, get: (id) => (reachable ? working.get(id) : Promise.reject(new Error('connect ECONNREFUSED'))) };
+    const reader = createProductReader({ db: database.db, productCache: flaky, logger: recording });
+
+    for (let turn = 0; turn < 3; turn += 1) await Promise.all(Array.from({ length: 5 }, () => reader.get(productId)));
+    reachable = true;
+    for (let turn = 0; turn < 2; turn += 1) expect((await reader.get(productId)).availableStock).toBe(6);
+
+    expect(lines).toEqual([
+      { level: 'warn', msg: 'product cache unreachable; reading MySQL' },
+      { level: 'info', msg: 'product cache answering again' },
+    ]);
   });
 
   it('share one MySQL read per product while Redis is unreachable', async () => {

@@ -26,6 +26,9 @@ export function createProductReader(deps: { db: DbOrTx; productCache: ProductCac
     return snapshot;
   });
   const readWhileCacheDown = shareWithinTurn((productId: number) => readProduct(deps.db, productId));
+  // Said once when the cache stops answering and once when it answers again, not once per read:
+  // a crowd reading through an outage would otherwise write a line per request.
+  let cacheDown = false;
 
   return {
     async get(productId) {
@@ -33,9 +36,12 @@ export function createProductReader(deps: { db: DbOrTx; productCache: ProductCac
       try {
         cached = await deps.productCache.get(productId);
       } catch (error) {
-        deps.logger.warn({ err: error, productId }, 'product cache unreachable; reading MySQL');
+        if (!cacheDown) deps.logger.warn({ err: error, productId }, 'product cache unreachable; reading MySQL');
+        cacheDown = true;
         return readWhileCacheDown(productId);
       }
+      if (cacheDown) deps.logger.info({ productId }, 'product cache answering again');
+      cacheDown = false;
       return cached ?? readAfterMiss(productId);
     },
   };
