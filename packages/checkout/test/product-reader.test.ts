@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { DbOrTx } from '@flash-sale/db';
+import type { Db } from '@flash-sale/db';
 import { createTestDatabase, type TestDatabase } from '@flash-sale/db/testing';
 import { createLogger, type Logger } from '@flash-sale/logger';
 import { deleteRedisPrefix, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
@@ -28,7 +28,7 @@ async function createProduct(stock: number): Promise<number> {
 /** The reader's MySQL reads, counted; each goes to the real database. */
 function countingDb() {
   const findUnique = vi.fn(async (args: { where: { id: number } }) => database.db.product.findUnique(args));
-  return { db: { product: { findUnique } } as unknown as DbOrTx, findUnique };
+  return { db: { product: { findUnique } } as unknown as Db, findUnique };
 }
 
 describe('product reads the cache cannot answer', () => {
@@ -50,21 +50,41 @@ describe('product reads the cache cannot answer', () => {
 
   it('say once that the cache stopped answering, and once that it answers again, not once per read', async () => {
     const productId = await createProduct(6);
-    const lines: { level: string; msg: string }[] = [];
-    const recording = { warn: (_fields: object, msg: string) => lines.push({ level: 'warn', msg }), info: (_fields: object, msg: string) => lines.push({ level: 'info', msg }) } as unknown as Logger;
+    const lines: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
+    const record = (level: string) => (fields: Record<string, unknown>, msg: string) => lines.push({ level, msg, fields });
+    const recording = { warn: record('warn'), info: record('info') } as unknown as Logger;
     const working = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger });
-    let reachable = false;
-    const flaky: ProductCache = { ...working, get: (id) => (reachable ? working.get(id) : Promise.reject(new Error('connect ECONNREFUSED'))) };
+    let failure: Error | undefined;
+    const flaky: ProductCache = { ...working, get: (id) => (failure ? Promise.reject(failure) : working.get(id)) };
     const reader = createProductReader({ db: database.db, productCache: flaky, logger: recording });
+    const readInTurns = async (turns: number) => {
+      for (let turn = 0; turn < turns; turn += 1) {
+        const reads = await Promise.all(Array.from({ length: 5 }, () => reader.get(productId)));
+        expect(reads.every((read) => read.availableStock === 6)).toBe(true);
+      }
+    };
 
-    for (let turn = 0; turn < 3; turn += 1) await Promise.all(Array.from({ length: 5 }, () => reader.get(productId)));
-    reachable = true;
-    for (let turn = 0; turn < 2; turn += 1) expect((await reader.get(productId)).availableStock).toBe(6);
+    // Two outages, as ioredis reports a refused connection; then a read that fails otherwise.
+    for (let outage = 0; outage < 2; outage += 1) {
+      failure = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
+      await readInTurns(3);
+      failure = undefined;
+      await readInTurns(2);
+    }
+    failure = new SyntaxError('Unexpected token in JSON');
+    await readInTurns(1);
 
-    expect(lines).toEqual([
+    const outageLines = [
       { level: 'warn', msg: 'product cache unreachable; reading MySQL' },
       { level: 'info', msg: 'product cache answering again' },
+    ];
+    expect(lines.map(({ level, msg }) => ({ level, msg }))).toEqual([
+      ...outageLines,
+      ...outageLines,
+      ...Array.from({ length: 5 }, () => ({ level: 'warn', msg: 'product cache read failed; reading MySQL' })),
     ]);
+    // The end of an outage says how many reads went to MySQL during it.
+    expect(lines[1]!.fields.readsFromMysql).toBe(15);
   });
 
   it('share one MySQL read per product while Redis is unreachable', async () => {
@@ -108,6 +128,9 @@ describe('product reads the cache cannot answer', () => {
       await cache.forget(productId, committed.stockVersion);
       const late = reader.get(productId);
       const lateStock = late.then((read) => read.availableStock);
+      // Only once the late read has sent its own: sharing `early`'s read (on its way) would never
+      // send a second one.
+      await vi.waitFor(() => expect(findUnique).toHaveBeenCalledTimes(2), { timeout: 2_000, interval: 5 });
       openGate();
       expect(await lateStock).toBe(7);
       expect((await early).availableStock).toBe(10);

@@ -16,7 +16,8 @@ export function shareWithinTurn<K, V>(read: (key: K) => Promise<V>): (key: K) =>
       shared = new Promise<V>((resolve, reject) => {
         setImmediate(() => {
           notStarted.delete(key);
-          read(key).then(resolve, reject);
+          // Through a promise, so that a read throwing at once still rejects every sharer.
+          Promise.resolve(key).then(read).then(resolve, reject);
         });
       });
       notStarted.set(key, shared);

@@ -1,8 +1,8 @@
 import type { DbOrTx } from '@flash-sale/db';
 import { ProductNotFoundError } from '@flash-sale/errors';
-import type { Logger } from '@flash-sale/logger';
+import { isRedisUnavailableError } from '@flash-sale/queues';
 import { shareWithinTurn } from '../batching/share-within-turn.ts';
-import type { ProductCache } from './product-cache.ts';
+import type { CheckoutDeps } from '../deps.ts';
 import { toProductSnapshot, type ProductSnapshot } from './product-snapshot.ts';
 
 /** Reads a product with its live available stock (one per process). */
@@ -15,7 +15,7 @@ export interface ProductReader {
   get(productId: number): Promise<ProductSnapshot>;
 }
 
-export function createProductReader(deps: { db: DbOrTx; productCache: ProductCache; logger: Logger }): ProductReader {
+export function createProductReader(deps: Pick<CheckoutDeps, 'db' | 'productCache' | 'logger'>): ProductReader {
   // When the cache cannot answer (Redis lost its data, or is down) a crowd on one product would
   // go to MySQL with one read each. The readers of one turn share one read instead, never one
   // already sent (shareWithinTurn: never stale), and after a miss one write-through.
@@ -26,9 +26,10 @@ export function createProductReader(deps: { db: DbOrTx; productCache: ProductCac
     return snapshot;
   });
   const readWhileCacheDown = shareWithinTurn((productId: number) => readProduct(deps.db, productId));
-  // Said once when the cache stops answering and once when it answers again, not once per read:
-  // a crowd reading through an outage would otherwise write a line per request.
-  let cacheDown = false;
+  // An outage is said once when it starts and once when the cache answers again (with how many
+  // reads went to MySQL meanwhile), not once per read: a crowd reading through it would write a
+  // line per request. Any other failure of a read (a corrupt entry, say) is logged each time.
+  let outage: { since: number; reads: number } | undefined;
 
   return {
     async get(productId) {
@@ -36,12 +37,19 @@ export function createProductReader(deps: { db: DbOrTx; productCache: ProductCac
       try {
         cached = await deps.productCache.get(productId);
       } catch (error) {
-        if (!cacheDown) deps.logger.warn({ err: error, productId }, 'product cache unreachable; reading MySQL');
-        cacheDown = true;
+        if (!isRedisUnavailableError(error)) {
+          deps.logger.warn({ err: error, productId }, 'product cache read failed; reading MySQL');
+        } else if (!outage) {
+          outage = { since: Date.now(), reads: 0 };
+          deps.logger.warn({ err: error, productId }, 'product cache unreachable; reading MySQL');
+        }
+        if (outage) outage.reads += 1;
         return readWhileCacheDown(productId);
       }
-      if (cacheDown) deps.logger.info({ productId }, 'product cache answering again');
-      cacheDown = false;
+      if (outage) {
+        deps.logger.info({ readsFromMysql: outage.reads, downForMs: Date.now() - outage.since }, 'product cache answering again');
+        outage = undefined;
+      }
       return cached ?? readAfterMiss(productId);
     },
   };
