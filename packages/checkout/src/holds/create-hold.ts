@@ -117,7 +117,7 @@ export async function createHoldsTogether(
     },
     changes: created.map((hold) => ({ message: 'hold created', fields: { holdId: hold.id, productId, qty: hold.qty, expiresAt, batch: requests.length } })),
     snapshots: outcome.snapshot ? [outcome.snapshot] : [],
-    alongside: [enqueueManyAfterCommit(deps, 'hold-expiry', created.map((hold) => ({ holdId: hold.id })), expiresAt.getTime() - Date.now())],
+    alongside: [() => enqueueManyAfterCommit(deps, 'hold-expiry', created.map((hold) => ({ holdId: hold.id })), expiresAt.getTime() - Date.now())],
   });
   return outcome.results;
 }

@@ -29,7 +29,7 @@ export async function releaseHold(deps: Pick<CheckoutDeps, 'db' | 'clock' | 'pro
   if (snapshot) {
     const status = view.status === 'expired' ? 'expired' : 'released';
     // Its expiry job has nothing left to do: removed alongside (best effort; it would no-op).
-    await reportHoldsEnded(deps, { holds: [view], snapshots: [snapshot], status, by: 'request', alongside: [removeJobAfterCommit(deps, 'hold-expiry', { holdId })] });
+    await reportHoldsEnded(deps, { holds: [view], snapshots: [snapshot], status, by: 'request', alongside: [() => removeJobAfterCommit(deps, 'hold-expiry', { holdId })] });
   }
   return view;
 }

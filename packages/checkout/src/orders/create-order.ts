@@ -61,8 +61,8 @@ export async function createOrder(
     count: () => deps.metrics.orderCreated(),
     changes: [{ message: 'order created', fields: { orderId: order.id, holdId, productId: order.productId, qty: order.qty, amount: order.amount } }],
     alongside: [
-      enqueueAfterCommit(deps, 'order-timeout', { orderId: order.id }, deps.settings.orderPaymentTimeoutSeconds * 1000 + PAYMENT_RESULT_GRACE_MS),
-      redriveOrderPaymentEvents(deps, order.id),
+      () => enqueueAfterCommit(deps, 'order-timeout', { orderId: order.id }, deps.settings.orderPaymentTimeoutSeconds * 1000 + PAYMENT_RESULT_GRACE_MS),
+      () => redriveOrderPaymentEvents(deps, order.id),
     ],
   });
   return order;

@@ -65,7 +65,7 @@ export async function receivePaymentEvent(
     count: () => deps.metrics.paymentEvent('received'),
     changes: [{ message: 'payment event received', fields: { paymentEventId: eventId, orderId: input.orderId, result: input.result } }],
     // Remembered for the duplicate check first, then handed to the worker; neither throws.
-    alongside: [deps.seenPaymentEvents.remember(input.idempotencyKey, { eventId, bodyHash }).then(() => enqueueAfterCommit(deps, 'payment-webhook', { paymentEventId: eventId }, 0))],
+    alongside: [() => deps.seenPaymentEvents.remember(input.idempotencyKey, { eventId, bodyHash }).then(() => enqueueAfterCommit(deps, 'payment-webhook', { paymentEventId: eventId }, 0))],
   });
   return { eventId, duplicate: false };
 }
