@@ -4,7 +4,6 @@ import { CliError, ExitCode } from './exit-codes.ts';
 import { printError } from './output/print.ts';
 import { reasonOf } from './stores/reachability.ts';
 import { isRedisUnavailableError } from '@flash-sale/queues';
-import { isPrismaError } from './stores/unavailable-errors.ts';
 
 /** Prints what went wrong as one line on stderr and returns the exit code it maps to. */
 export async function reportFailure(error: unknown): Promise<ExitCode> {
@@ -52,4 +51,9 @@ function causeChain(error: unknown): unknown[] {
     if (typeof link !== 'object') break;
   }
   return chain;
+}
+
+/** Prisma's errors, the only ones that can say MySQL is unavailable (checked by @flash-sale/db). */
+function isPrismaError(error: unknown): boolean {
+  return error instanceof Error && error.name.startsWith('PrismaClient');
 }

@@ -31,5 +31,7 @@ describe('formatDuration', () => {
     expect(formatDuration(93_000)).toBe('1m 33s');
     expect(formatDuration(3_600_000)).toBe('1h');
     expect(formatDuration(90_061_000)).toBe('1d 1h');
+    // An age from a clock ahead of ours reads 0, not a negative duration.
+    expect(formatDuration(-5_000)).toBe('0ms');
   });
 });

@@ -1,21 +1,11 @@
-// Human-readable times for tables. JSON output keeps raw numbers and ISO strings instead.
+import prettyMilliseconds from 'pretty-ms';
 
-const units: [suffix: string, ms: number][] = [
-  ['d', 86_400_000],
-  ['h', 3_600_000],
-  ['m', 60_000],
-  ['s', 1_000],
-];
+// Human-readable times for tables. JSON output keeps raw numbers and ISO strings instead.
 
 /** 93_000 -> "1m 33s": the two largest units are precise enough for an operator. */
 export function formatDuration(ms: number): string {
-  if (ms < 1_000) return `${Math.max(0, Math.round(ms))}ms`;
-  const index = units.findIndex(([, size]) => ms >= size);
-  const [suffix, size] = units[index]!;
-  const whole = Math.floor(ms / size);
-  const next = units[index + 1];
-  const remainder = next ? Math.floor((ms - whole * size) / next[1]) : 0;
-  return next && remainder > 0 ? `${whole}${suffix} ${remainder}${next[0]}` : `${whole}${suffix}`;
+  // A job stamped by a process whose clock runs ahead of this one's has a negative age: "0ms".
+  return prettyMilliseconds(Math.max(0, ms), { unitCount: 2, secondsDecimalDigits: 0, millisecondsDecimalDigits: 0 });
 }
 
 /** A UTC timestamp without milliseconds: "2026-11-21 10:02:00Z". */

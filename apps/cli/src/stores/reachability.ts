@@ -1,5 +1,6 @@
+import { connect } from 'node:net';
 import type { Redis } from 'ioredis';
-import { CliError, ExitCode } from '../exit-codes.ts';
+import { CliError, ExitCode, usageError } from '../exit-codes.ts';
 import { redisReady, withDeadline } from '@flash-sale/queues';
 
 /**
@@ -56,4 +57,43 @@ export async function reachDatabase(ping: () => Promise<unknown>, url: string): 
   } catch (error) {
     throw error instanceof CliError ? error : unreachable('MySQL', url, reasonOf(error));
   }
+}
+
+/** Fails fast (exit 3) when nothing listens at the DATABASE_URL's host and port. */
+export async function probeDatabase(databaseUrl: string): Promise<void> {
+  // Imported here only: @flash-sale/db loads Prisma, a second of start-up the queue commands skip.
+  const { parseDatabaseUrl } = await import('@flash-sale/db');
+  let target: { host: string; port: number };
+  try {
+    target = parseDatabaseUrl(databaseUrl);
+  } catch (error) {
+    const reason = reasonOf(error);
+    throw usageError(reason.includes('DATABASE_URL') ? reason : `DATABASE_URL: ${reason}`);
+  }
+  await probeTcp(target.host, target.port, REACH_DEADLINE_MS).catch((error: unknown) => {
+    throw unreachable('MySQL', databaseUrl, reasonOf(error));
+  });
+}
+
+/**
+ * Opens and closes a TCP connection. A refused port answers at once, whereas Prisma's pool keeps
+ * retrying a refused connection until its acquire timeout, so a MySQL that is down would
+ * otherwise cost the whole reach deadline before the CLI could say so.
+ */
+function probeTcp(host: string, port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      reject(new Error(`no TCP answer within ${timeoutMs} ms`));
+    });
+    socket.once('error', (error) => {
+      socket.destroy();
+      reject(error);
+    });
+  });
 }
