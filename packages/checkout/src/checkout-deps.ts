@@ -35,15 +35,16 @@ export function createCheckoutDeps(stores: CheckoutStores, options: CheckoutOpti
   const { settings, logger } = options;
   const keyPrefix = settings.redisKeyPrefix;
   const productCache = createProductCache(stores.redis, { keyPrefix, ttlSeconds: settings.productCacheTtlSeconds, logger });
+  const clock = options.clock ?? systemClock;
   return {
     db: stores.db,
     productCache,
-    productReader: createProductReader({ db: stores.db, productCache, logger }),
+    productReader: createProductReader({ db: stores.db, productCache, logger, clock }),
     seenPaymentEvents: createSeenPaymentEvents(stores.redis, { keyPrefix, logger }),
     abandonedClaims: createAbandonedClaims(stores.redis, { keyPrefix, logger }),
     keyClaimer: createKeyClaimer(stores.db),
     jobs: stores.jobs,
-    clock: options.clock ?? systemClock,
+    clock,
     logger,
     metrics: options.metrics ?? noopMetrics,
     settings: {

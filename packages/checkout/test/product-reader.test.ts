@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Db } from '@flash-sale/db';
 import { createTestDatabase, type TestDatabase } from '@flash-sale/db/testing';
 import { createLogger, type Logger } from '@flash-sale/logger';
-import { deleteRedisPrefix, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
-import { createProductCache, createProductReader, type ProductCache } from '../src/index.ts';
+import { deleteRedisPrefix, TestClock, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
+import { createProductCache, createProductReader, systemClock, type ProductCache } from '../src/index.ts';
+import { OUTAGE_SETTLE_MS } from '../src/products/product-reader.ts';
 
 const prefix = uniqueRedisPrefix();
 const logger = createLogger('test', 'silent');
@@ -37,7 +38,7 @@ describe('product reads the cache cannot answer', () => {
     const cache = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger });
     const writeThrough = vi.spyOn(cache, 'writeThrough');
     const { db, findUnique } = countingDb();
-    const reader = createProductReader({ db, productCache: cache, logger });
+    const reader = createProductReader({ db, productCache: cache, logger, clock: systemClock });
 
     const reads = await Promise.all([...Array.from({ length: 20 }, () => reader.get(first)), reader.get(second), reader.get(second)]);
 
@@ -48,7 +49,7 @@ describe('product reads the cache cannot answer', () => {
     expect((await cache.get(first))?.availableStock).toBe(7);
   });
 
-  it('say once that the cache stopped answering, and once that it answers again, not once per read', async () => {
+  it('say once that the cache stopped answering, and once that it has answered again for a while, not once per read or per flap', async () => {
     const productId = await createProduct(6);
     const lines: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
     const record = (level: string) => (fields: Record<string, unknown>, msg: string) => lines.push({ level, msg, fields });
@@ -56,21 +57,36 @@ describe('product reads the cache cannot answer', () => {
     const working = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger });
     let failure: Error | undefined;
     const flaky: ProductCache = { ...working, get: (id) => (failure ? Promise.reject(failure) : working.get(id)) };
-    const reader = createProductReader({ db: database.db, productCache: flaky, logger: recording });
+    const clock = new TestClock();
+    const reader = createProductReader({ db: database.db, productCache: flaky, logger: recording, clock });
     const readInTurns = async (turns: number) => {
       for (let turn = 0; turn < turns; turn += 1) {
         const reads = await Promise.all(Array.from({ length: 5 }, () => reader.get(productId)));
         expect(reads.every((read) => read.availableStock === 6)).toBe(true);
       }
     };
+    const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
 
-    // Two outages, as ioredis reports a refused connection; then a read that fails otherwise.
+    // Two outages, as ioredis reports a refused connection. The first flaps: the cache answers
+    // between its failures, each time for less than the settle time, so it stays one outage.
     for (let outage = 0; outage < 2; outage += 1) {
-      failure = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
+      failure = refused();
       await readInTurns(3);
+      if (outage === 0) {
+        for (let flap = 0; flap < 3; flap += 1) {
+          failure = undefined;
+          await readInTurns(1);
+          clock.advanceSeconds((OUTAGE_SETTLE_MS - 1) / 1000);
+          failure = refused();
+          await readInTurns(1);
+        }
+      }
       failure = undefined;
-      await readInTurns(2);
+      await readInTurns(1);
+      clock.advanceSeconds(OUTAGE_SETTLE_MS / 1000);
+      await readInTurns(1);
     }
+    // Then a read that fails otherwise, each time.
     failure = new SyntaxError('Unexpected token in JSON');
     await readInTurns(1);
 
@@ -83,8 +99,11 @@ describe('product reads the cache cannot answer', () => {
       ...outageLines,
       ...Array.from({ length: 5 }, () => ({ level: 'warn', msg: 'product cache read failed; reading MySQL' })),
     ]);
-    // The end of an outage says how many reads went to MySQL during it.
-    expect(lines[1]!.fields.readsFromMysql).toBe(15);
+    // The end of an outage says how many reads went to MySQL during it (the flaps' included),
+    // and how long it failed: from the first failed read to the last.
+    expect(lines[1]!.fields.readsFromMysql).toBe(15 + 3 * 5);
+    expect(lines[1]!.fields.downForMs).toBeGreaterThanOrEqual(3 * (OUTAGE_SETTLE_MS - 1));
+    expect(lines[3]!.fields.readsFromMysql).toBe(15);
   });
 
   it('share one MySQL read per product while Redis is unreachable', async () => {
@@ -93,7 +112,7 @@ describe('product reads the cache cannot answer', () => {
     down.on('error', () => undefined);
     try {
       const { db, findUnique } = countingDb();
-      const reader = createProductReader({ db, productCache: createProductCache(down, { keyPrefix: prefix, ttlSeconds: 60, logger }), logger });
+      const reader = createProductReader({ db, productCache: createProductCache(down, { keyPrefix: prefix, ttlSeconds: 60, logger }), logger, clock: systemClock });
       const reads = await Promise.all(Array.from({ length: 20 }, () => reader.get(productId)));
       expect(reads.every((read) => read.availableStock === 4)).toBe(true);
       expect(findUnique).toHaveBeenCalledTimes(1);
@@ -118,7 +137,7 @@ describe('product reads the cache cannot answer', () => {
       await gate;
       return row;
     });
-    const reader = createProductReader({ db, productCache: cache, logger });
+    const reader = createProductReader({ db, productCache: cache, logger, clock: systemClock });
     try {
       const early = reader.get(productId);
       await readDone;
@@ -142,7 +161,7 @@ describe('product reads the cache cannot answer', () => {
 
   it('reject every reader that shared the read of an unknown product with product_not_found', async () => {
     const { db, findUnique } = countingDb();
-    const reader = createProductReader({ db, productCache: createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger }), logger });
+    const reader = createProductReader({ db, productCache: createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger }), logger, clock: systemClock });
     const reads = await Promise.allSettled([reader.get(999_999), reader.get(999_999)]);
     expect(reads.map((read) => read.status === 'rejected' && (read.reason as { code?: string }).code)).toEqual(['product_not_found', 'product_not_found']);
     expect(findUnique).toHaveBeenCalledTimes(1);

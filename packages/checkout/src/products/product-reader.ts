@@ -15,7 +15,10 @@ export interface ProductReader {
   get(productId: number): Promise<ProductSnapshot>;
 }
 
-export function createProductReader(deps: Pick<CheckoutDeps, 'db' | 'productCache' | 'logger'>): ProductReader {
+/** How long the cache must answer without failing before an outage is said to be over. */
+export const OUTAGE_SETTLE_MS = 5_000;
+
+export function createProductReader(deps: Pick<CheckoutDeps, 'db' | 'productCache' | 'logger' | 'clock'>): ProductReader {
   // When the cache cannot answer (Redis lost its data, or is down) a crowd on one product would
   // go to MySQL with one read each. The readers of one turn share one read instead, never one
   // already sent (shareWithinTurn: never stale), and after a miss one write-through.
@@ -28,8 +31,11 @@ export function createProductReader(deps: Pick<CheckoutDeps, 'db' | 'productCach
   const readWhileCacheDown = shareWithinTurn((productId: number) => readProduct(deps.db, productId));
   // An outage is said once when it starts and once when the cache answers again (with how many
   // reads went to MySQL meanwhile), not once per read: a crowd reading through it would write a
-  // line per request. Any other failure of a read (a corrupt entry, say) is logged each time.
-  let outage: { since: number; reads: number } | undefined;
+  // line per request. A Redis that is slow rather than down fails a read now and then and answers
+  // the next, so the outage ends only once the cache has answered for OUTAGE_SETTLE_MS since its
+  // last failure; else each flap would write a pair of lines. Any other failure of a read (a
+  // corrupt entry, say) is logged each time.
+  let outage: { since: number; lastFailure: number; reads: number } | undefined;
 
   return {
     async get(productId) {
@@ -40,14 +46,17 @@ export function createProductReader(deps: Pick<CheckoutDeps, 'db' | 'productCach
         if (!isRedisUnavailableError(error)) {
           deps.logger.warn({ err: error, productId }, 'product cache read failed; reading MySQL');
         } else if (!outage) {
-          outage = { since: Date.now(), reads: 0 };
+          outage = { since: deps.clock.now().getTime(), lastFailure: deps.clock.now().getTime(), reads: 0 };
           deps.logger.warn({ err: error, productId }, 'product cache unreachable; reading MySQL');
+        } else {
+          outage.lastFailure = deps.clock.now().getTime();
         }
         if (outage) outage.reads += 1;
         return readWhileCacheDown(productId);
       }
-      if (outage) {
-        deps.logger.info({ readsFromMysql: outage.reads, downForMs: Date.now() - outage.since }, 'product cache answering again');
+      if (outage && deps.clock.now().getTime() - outage.lastFailure >= OUTAGE_SETTLE_MS) {
+        // downForMs: from its first failed read to its last.
+        deps.logger.info({ readsFromMysql: outage.reads, downForMs: outage.lastFailure - outage.since }, 'product cache answering again');
         outage = undefined;
       }
       return cached ?? readAfterMiss(productId);
