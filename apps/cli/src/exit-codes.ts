@@ -21,7 +21,7 @@ export const exitCodeHelp = `
 Exit codes:
   0  done (for an action: it changed something)
   1  a finding: audit found problems, a job was not found or not in a state the action
-     applies to (or belongs to the sweeper's scheduler), a bulk action matched nothing,
+     applies to (or is a job scheduler's next run), a bulk action matched nothing,
      the queue was already paused/resumed, a confirmation was declined (n, Ctrl-C, Ctrl-D)
   2  usage error: unknown command, queue, option or value, bad environment variable,
      or a destructive action (remove, clean, retry --all-failed) without --yes when

@@ -73,7 +73,7 @@ export function printAuditSummary(audit: StockAudit, options: { fixed: boolean }
   ];
   printLine(paintOut('red', `\nFOUND: ${parts.join(', ')}.`));
   if (unfixable > 0) {
-    printLine("Overdue holds and missing expiry jobs are not fixed by --fix: the worker's sweeper expires due holds; check that a worker is running and hold-expiry is not paused.");
+    printLine("Overdue holds and missing expiry jobs are not fixed by --fix: every worker's sweeper expires due holds, paused queue or not; check that a worker is running and its sweeps succeed.");
   } else if (!options.fixed) {
     printLine('Run `flash-sale audit --fix` to set available_stock from the ledger.');
   }

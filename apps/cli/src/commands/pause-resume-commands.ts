@@ -10,7 +10,7 @@ export function registerPauseResumeCommands(program: Command, context: CliContex
     .command('pause')
     .description('stop workers from taking new jobs of a queue (running jobs finish; jobs keep arriving)')
     .argument('<queue>', 'hold-expiry, order-timeout or payment-webhook', parseQueueName)
-    .addHelpText('after', '\nPausing hold-expiry pauses the sweeper too (it is a job on that queue): overdue holds keep\ntheir stock and lost order-timeout or payment jobs are not caught up until resume.')
+    .addHelpText('after', '\nThe sweeper is on no queue: while hold-expiry or order-timeout is paused, each worker still\nexpires holds and times out orders once they are 2 s overdue, at its next sweep. Payment events\nit re-drives go to payment-webhook, so they wait for its resume.')
     .action(
       runs(context, async (queueName: QueueName) => {
         const queue = (await context.session.queues()).jobs.queue(queueName);

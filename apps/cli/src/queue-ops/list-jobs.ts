@@ -55,7 +55,7 @@ function toRow(job: Job, state: ListableState, now: number, dueAt: number | unde
     name: job.name,
     state,
     attemptsMade: job.attemptsMade,
-    // BullMQ treats a missing or 0 `attempts` as a single attempt (the sweeper's jobs have 0).
+    // BullMQ treats a missing or 0 `attempts` as a single attempt.
     maxAttempts: job.opts.attempts || 1,
     createdAt: job.timestamp,
     ageMs: now - job.timestamp,
