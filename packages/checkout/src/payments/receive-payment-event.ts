@@ -64,8 +64,14 @@ export async function receivePaymentEvent(
   await publishCommit(deps, {
     count: () => deps.metrics.paymentEvent('received'),
     changes: [{ message: 'payment event received', fields: { paymentEventId: eventId, orderId: input.orderId, result: input.result } }],
-    // Remembered for the duplicate check first, then handed to the worker; neither throws.
-    alongside: [() => deps.seenPaymentEvents.remember(input.idempotencyKey, { eventId, bodyHash }).then(() => enqueueAfterCommit(deps, 'payment-webhook', { paymentEventId: eventId }, 0))],
+    // Remembered for the duplicate check and handed to the worker at once, on their two
+    // connections: neither throws, and neither needs the other first (the duplicate check falls
+    // back to MySQL's unique key). One after the other, a Redis that hangs would make the provider
+    // wait out both timeouts in a row.
+    alongside: [
+      () => deps.seenPaymentEvents.remember(input.idempotencyKey, { eventId, bodyHash }),
+      () => enqueueAfterCommit(deps, 'payment-webhook', { paymentEventId: eventId }, 0),
+    ],
   });
   return { eventId, duplicate: false };
 }
