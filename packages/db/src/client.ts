@@ -10,13 +10,14 @@ export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 export type DbOrTx = Db | Tx;
 
 /**
- * A Prisma client on a mariadb pool. While MySQL refuses connections, calls fail at once (one
- * per second still tries) instead of each waiting out the pool's acquire timeout;
- * `onAvailabilityChange` hears when that starts and ends.
+ * A Prisma client on a mariadb pool. A statement that MySQL leaves unanswered for `noAnswerMs`
+ * (default NO_ANSWER_MS, 8 s) fails as a 503; while MySQL refuses connections or leaves them
+ * unanswered, calls fail at once (one per second still tries) instead of each waiting out the
+ * pool's acquire timeout or the hang; `onAvailabilityChange` hears when that starts and ends.
  */
-export function createDb(databaseUrl: string, options: { onAvailabilityChange?: AvailabilityListener } = {}): Db {
+export function createDb(databaseUrl: string, options: { onAvailabilityChange?: AvailabilityListener; noAnswerMs?: number } = {}): Db {
   const pool = new PrismaMariaDb(toPoolConfig(parseDatabaseUrl(databaseUrl)), { useTextProtocol: true });
-  return new PrismaClient({ adapter: failFastWhenUnreachable(pool, options.onAvailabilityChange ?? (() => undefined)) });
+  return new PrismaClient({ adapter: failFastWhenUnreachable(pool, options.onAvailabilityChange ?? (() => undefined), options.noAnswerMs) });
 }
 
 /** The cheapest statement MySQL answers: the store probe of readiness checks and start-up waits. */

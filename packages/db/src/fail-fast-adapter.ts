@@ -1,11 +1,23 @@
-import { DriverAdapterError, type SqlDriverAdapter, type SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { DriverAdapterError, type SqlDriverAdapter, type SqlDriverAdapterFactory, type Transaction } from '@prisma/driver-adapter-utils';
 
-/** Called once when MySQL stops accepting connections, and once when it accepts them again. */
-export type AvailabilityListener = (change: { available: false; error: unknown } | { available: true }) => void;
+/**
+ * Called once when MySQL stops accepting connections or stops answering (`why`), and once when
+ * it answers again.
+ */
+export type AvailabilityListener = (change: { available: false; why: 'refused' | 'no answer'; error: unknown } | { available: true }) => void;
 
 // While connects are refused, one call per interval tries for real (and may wait the pool's
 // acquire timeout); every other call fails at once instead of queueing for that long.
 const PROBE_INTERVAL_MS = 1_000;
+/**
+ * How long a statement may go without an answer before MySQL counts as gone. A MySQL that hangs
+ * (a partition, a stuck failover) keeps its connections open and answers nothing, and nothing in
+ * the driver or in Prisma ends such a wait: a request would hang for as long as MySQL does.
+ * Longer than any statement of ours waits on purpose: the InnoDB lock wait is 5 s
+ * (connection-options.ts), so contention still ends as MySQL's own error, retried.
+ */
+export const NO_ANSWER_MS = 8_000;
+const LOST_CONNECTION = 2013;
 const POOL_TIMEOUT = 45028;
 const CONNECT_FAILURES = new Set([
   2002, 2003, // cannot connect (socket, TCP)
@@ -48,84 +60,151 @@ function isServerError(error: unknown): boolean {
 }
 
 class ConnectCircuit {
-  private downSince: number | undefined;
+  private down: { since: number; why: 'refused' | 'no answer' } | undefined;
   private lastAttemptAt = 0;
   private probing = false;
 
-  constructor(private readonly listener: AvailabilityListener) {}
+  constructor(
+    private readonly listener: AvailabilityListener,
+    readonly noAnswerMs: number,
+  ) {}
+
+  get isDown(): boolean {
+    return this.down !== undefined;
+  }
 
   async run<T>(call: () => Promise<T>): Promise<T> {
-    const isProbe = this.downSince !== undefined;
+    const isProbe = this.down !== undefined;
     if (isProbe) {
       if (this.probing || Date.now() - this.lastAttemptAt < PROBE_INTERVAL_MS) throw this.refusal();
       this.probing = true;
       this.lastAttemptAt = Date.now();
     }
     try {
-      const result = await call();
-      this.reached();
-      return result;
-    } catch (error) {
-      if (isConnectFailure(error)) this.refused(error);
-      else if (isServerError(error)) this.reached();
-      throw error;
+      return await this.answered(call());
     } finally {
       if (isProbe) this.probing = false;
     }
   }
 
+  /** `call`'s outcome, which says whether MySQL is reachable; rejects once it is noAnswerMs late. */
+  async answered<T>(call: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const silence = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(noAnswer(this.noAnswerMs)), this.noAnswerMs);
+    });
+    // Left to finish on its own once given up on (when MySQL answers, or the connection dies).
+    call.catch(() => undefined);
+    try {
+      const result = await Promise.race([call, silence]);
+      this.reached();
+      return result;
+    } catch (error) {
+      if (isNoAnswer(error)) this.wentDown(error, 'no answer');
+      else if (isConnectFailure(error)) this.wentDown(error, 'refused');
+      else if (isServerError(error)) this.reached();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private reached(): void {
-    if (this.downSince === undefined) return;
-    this.downSince = undefined;
+    if (this.down === undefined) return;
+    this.down = undefined;
     this.listener({ available: true });
   }
 
-  private refused(error: unknown): void {
+  private wentDown(error: unknown, why: 'refused' | 'no answer'): void {
     this.lastAttemptAt = Date.now();
-    if (this.downSince !== undefined) return;
-    this.downSince = Date.now();
-    this.listener({ available: false, error });
+    if (this.down !== undefined) return;
+    this.down = { since: Date.now(), why };
+    this.listener({ available: false, why, error });
   }
 
   /** Shaped like the driver's own "cannot connect", so it maps to a 503 like the real one. */
   private refusal(): DriverAdapterError {
-    const seconds = Math.round((Date.now() - this.downSince!) / 1000);
+    const seconds = Math.round((Date.now() - this.down!.since) / 1000);
+    const what = this.down!.why === 'refused' ? 'refused connections' : 'not answered';
     return new DriverAdapterError({
       kind: 'mysql',
       code: 2003,
-      message: `MySQL has refused connections for ${seconds} s; failing fast until a probe gets through`,
+      message: `MySQL has ${what} for ${seconds} s; failing fast until a probe gets through`,
       state: 'HY000',
     });
   }
 }
 
+/** Shaped like the driver's "lost connection during query": a 503, like MySQL going away. */
+function noAnswer(ms: number): DriverAdapterError {
+  return new DriverAdapterError({ kind: 'mysql', code: LOST_CONNECTION, message: `MySQL did not answer within ${ms} ms`, state: 'HY000' });
+}
+
+function isNoAnswer(error: unknown): boolean {
+  return error instanceof DriverAdapterError && error.cause.kind === 'mysql' && error.cause.code === LOST_CONNECTION && error.cause.message.startsWith('MySQL did not answer');
+}
+
 const GUARDED_METHODS = new Set<PropertyKey>(['queryRaw', 'executeRaw', 'executeScript', 'startTransaction']);
 
-/** The adapter with its connection-taking methods run inside the circuit; the rest untouched. */
+/**
+ * The adapter with its connection-taking methods run inside the circuit, and the transactions it
+ * opens given the same deadline for each answer; the rest untouched.
+ */
 function guard(adapter: SqlDriverAdapter, circuit: ConnectCircuit): SqlDriverAdapter {
-  return new Proxy(adapter, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
+  return withMethods(adapter, (method, call) => {
+    if (!GUARDED_METHODS.has(method)) return call;
+    if (method !== 'startTransaction') return (...args) => circuit.run(() => call(...args) as Promise<unknown>);
+    return async (...args) => guardTransaction(await circuit.run(() => call(...args) as Promise<Transaction>), circuit);
+  });
+}
+
+/**
+ * An open transaction's statements and COMMIT fail once noAnswerMs late, as a 503; they do not
+ * fail fast (the transaction already has its connection). Its ROLLBACK, on the way out of a
+ * failure, never holds the caller longer than that, and not at all while MySQL counts as gone:
+ * it goes on by itself and hands the connection back when it ends.
+ */
+function guardTransaction(transaction: Transaction, circuit: ConnectCircuit): Transaction {
+  return withMethods(transaction, (method, call) => {
+    if (method === 'queryRaw' || method === 'executeRaw' || method === 'commit') return (...args) => circuit.answered(call(...args) as Promise<unknown>);
+    if (method !== 'rollback') return call;
+    return async (...args) => {
+      const rollback = call(...args) as Promise<unknown>;
+      rollback.catch(() => undefined);
+      if (circuit.isDown) return;
+      await circuit.answered(rollback).catch((error: unknown) => {
+        if (!isNoAnswer(error)) throw error;
+      });
+    };
+  });
+}
+
+type Method = (...args: unknown[]) => unknown;
+
+/** `target` with each method as `wrap` makes it (called on the real object: it keeps private fields). */
+function withMethods<T extends object>(target: T, wrap: (name: PropertyKey, call: Method) => Method): T {
+  return new Proxy(target, {
+    get(object, property) {
+      const value: unknown = Reflect.get(object, property, object);
       if (typeof value !== 'function') return value;
-      // Bound to the real adapter: it keeps its state in private fields.
-      const bound = (value as (...args: unknown[]) => unknown).bind(target);
-      if (!GUARDED_METHODS.has(property)) return bound;
-      return (...args: unknown[]) => circuit.run(() => bound(...args) as Promise<unknown>);
+      return wrap(property, (value as Method).bind(object));
     },
   });
 }
 
 /**
- * Wraps a driver adapter factory so that, once MySQL refuses connections, calls fail within
- * milliseconds instead of each waiting out the pool's acquire timeout, and a crowd of requests
- * does not pile up behind a database that is down. One call per second probes; the first that
- * reaches the server closes the circuit. Queries inside an open transaction are not affected.
+ * Wraps a driver adapter factory so that, once MySQL refuses connections or leaves a statement
+ * unanswered for `noAnswerMs`, calls fail within milliseconds instead of each waiting out the
+ * pool's acquire timeout (or, for a MySQL that hangs, for as long as it hangs), and a crowd of
+ * requests does not pile up behind a database that is gone. One call per second probes; the first
+ * that reaches the server closes the circuit. Statements inside an open transaction do not fail
+ * fast, but every statement, inside one or not, fails once `noAnswerMs` late.
  */
-export function failFastWhenUnreachable(factory: SqlDriverAdapterFactory, listener: AvailabilityListener): SqlDriverAdapterFactory {
-  const circuit = new ConnectCircuit(listener);
+export function failFastWhenUnreachable(factory: SqlDriverAdapterFactory, listener: AvailabilityListener, noAnswerMs = NO_ANSWER_MS): SqlDriverAdapterFactory {
+  const circuit = new ConnectCircuit(listener, noAnswerMs);
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,
-    connect: async () => guard(await circuit.run(() => factory.connect()), circuit),
+    connect: async () => guard((await circuit.run(() => factory.connect())) as SqlDriverAdapter, circuit),
   };
 }

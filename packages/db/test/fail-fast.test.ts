@@ -16,11 +16,29 @@ afterEach(async () => {
   await Promise.all(proxies.splice(0).map((proxy) => proxy.down()));
 });
 
-function open(url: string): { db: Db; changes: boolean[] } {
+function open(url: string, options: { noAnswerMs?: number } = {}): { db: Db; changes: boolean[]; why: string[] } {
   const changes: boolean[] = [];
-  const db = createDb(url, { onAvailabilityChange: (change) => changes.push(change.available) });
+  const why: string[] = [];
+  const db = createDb(url, {
+    ...options,
+    onAvailabilityChange: (change) => {
+      changes.push(change.available);
+      if (!change.available) why.push(change.why);
+    },
+  });
   clients.push(db);
-  return { db, changes };
+  return { db, changes, why };
+}
+
+/** A proxy (up) in front of the test server, and a database URL through it. */
+async function proxiedServer(): Promise<{ proxy: CuttableProxy; url: string }> {
+  const proxy = new CuttableProxy(parseDatabaseUrl(serverUrl()));
+  proxies.push(proxy);
+  await proxy.up();
+  const url = new URL(serverUrl());
+  url.port = String(proxy.port);
+  url.pathname = '/mysql';
+  return { proxy, url: url.toString() };
 }
 
 describe('a MySQL that refuses connections', () => {
@@ -52,6 +70,60 @@ describe('a MySQL that refuses connections', () => {
     await vi.waitFor(async () => expect(await db.$queryRaw`SELECT 1 AS one`).toEqual([{ one: 1 }]), { timeout: 20_000, interval: 100 });
     expect(changes).toEqual([false, true]);
     expect(await runTransaction(db, (tx) => tx.$queryRaw`SELECT 2 AS two`)).toEqual([{ two: 2 }]);
+  });
+});
+
+describe('a MySQL that hangs (connections open, nothing answered)', () => {
+  const NO_ANSWER_MS = 600;
+
+  it('fails a statement once it goes unanswered for the deadline, then fails fast, and recovers by itself', async () => {
+    const { proxy, url } = await proxiedServer();
+    const { db, changes, why } = open(url, { noAnswerMs: NO_ANSWER_MS });
+    expect(await db.$queryRaw`SELECT 1 AS one`).toEqual([{ one: 1 }]);
+    proxy.stall();
+
+    // Without the deadline this waits for as long as MySQL hangs.
+    let started = performance.now();
+    const first = await rejectionOf(db.$queryRaw`SELECT 1`);
+    expect(performance.now() - started).toBeLessThan(NO_ANSWER_MS + 1_000);
+    expect(isDatabaseUnavailableError(first)).toBe(true);
+    expect(first.message).toContain(`MySQL did not answer within ${NO_ANSWER_MS} ms`);
+    expect(changes).toEqual([false]);
+    expect(why).toEqual(['no answer']);
+
+    // Then the next calls do not wait: reads, and transactions (a 503).
+    started = performance.now();
+    const read = await rejectionOf(db.$queryRaw`SELECT 1`);
+    expect(read.message).toMatch(/not answered for \d+ s; failing fast/);
+    const transaction = await rejectionOf(runTransaction(db, (tx) => tx.$queryRaw`SELECT 1`));
+    expect(transaction).toMatchObject({ code: 'service_unavailable', status: 503 });
+    expect(performance.now() - started).toBeLessThan(NO_ANSWER_MS);
+
+    proxy.endStall();
+    await vi.waitFor(async () => expect(await db.$queryRaw`SELECT 1 AS one`).toEqual([{ one: 1 }]), { timeout: 20_000, interval: 100 });
+    expect(changes).toEqual([false, true]);
+    expect(await runTransaction(db, (tx) => tx.$queryRaw`SELECT 2 AS two`)).toEqual([{ two: 2 }]);
+  });
+
+  it('fails a transaction whose statement or COMMIT goes unanswered as a 503 within the deadline, not when MySQL comes back', async () => {
+    const { proxy, url } = await proxiedServer();
+    const { db } = open(url, { noAnswerMs: NO_ANSWER_MS });
+    // MySQL hangs mid-transaction: the statement after the stall, or the COMMIT, gets no answer.
+    for (const hangs of ['statement', 'commit'] as const) {
+      const started = performance.now();
+      const failed = await rejectionOf(
+        runTransaction(db, async (tx) => {
+          await tx.$queryRaw`SELECT 1`;
+          proxy.stall();
+          if (hangs === 'statement') await tx.$queryRaw`SELECT 2`;
+        }),
+      );
+      expect(failed).toMatchObject({ code: 'service_unavailable', status: 503 });
+      // The statement's deadline, and no wait for a ROLLBACK MySQL would not answer either.
+      expect(performance.now() - started, hangs).toBeLessThan(NO_ANSWER_MS + 1_000);
+      proxy.endStall();
+      await vi.waitFor(async () => expect(await db.$queryRaw`SELECT 1 AS one`).toEqual([{ one: 1 }]), { timeout: 20_000, interval: 100 });
+    }
   });
 });
 

@@ -32,13 +32,23 @@ export interface StoresStatus {
 // short enough that a process whose store is down starts and reports it instead of hanging.
 const STORE_WAIT_AT_START_MS = 5_000;
 
-/** Opens MySQL, Redis for the cache and Redis for the queues; `name` labels logs and `CLIENT LIST`. */
-export function openStores(config: Pick<Config, 'databaseUrl' | 'redisUrl' | 'redisKeyPrefix'>, logger: Logger, name: string): Stores {
+/**
+ * Opens MySQL, Redis for the cache and Redis for the queues; `name` labels logs and `CLIENT LIST`.
+ * `mysqlNoAnswerMs`: how long a statement may go unanswered before MySQL counts as gone (default
+ * 8 s, above the InnoDB lock wait; the CLI's audit reads whole tables and allows more).
+ */
+export function openStores(config: Pick<Config, 'databaseUrl' | 'redisUrl' | 'redisKeyPrefix'>, logger: Logger, name: string, options: { mysqlNoAnswerMs?: number } = {}): Stores {
   const db = createDb(config.databaseUrl, {
+    noAnswerMs: options.mysqlNoAnswerMs,
     onAvailabilityChange: (change) =>
       change.available
-        ? logger.info('MySQL accepts connections again')
-        : logger.error({ err: change.error }, 'MySQL refuses connections; requests that need it get 503 at once, one per second probes'),
+        ? logger.info('MySQL answers again')
+        : logger.error(
+            { err: change.error },
+            change.why === 'refused'
+              ? 'MySQL refuses connections; requests that need it get 503 at once, one per second probes'
+              : 'MySQL stopped answering; requests that need it get 503 at once, one per second probes',
+          ),
   });
   // Fail-fast connections: with Redis down, a cache read falls back to MySQL and an enqueue is
   // logged for the sweeper, both within about a second, instead of requests hanging.

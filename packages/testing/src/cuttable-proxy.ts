@@ -59,6 +59,20 @@ export class CuttableProxy {
     for (const pair of this.pairs) this.stallPair(pair);
   }
 
+  /**
+   * Ends a stall as a healed network does for the connections it hung: they are reset (what was
+   * sent into the stall is lost, so they could not carry on), and new connections pass again.
+   */
+  endStall(): void {
+    if (!this.stalled) return;
+    this.stalled = false;
+    this.stalledBytes = 0;
+    for (const [client, upstream] of [...this.pairs]) {
+      client.destroy();
+      upstream.destroy();
+    }
+  }
+
   /** Bytes clients sent since stall(): above 0 once a command is waiting for an answer. */
   bytesSinceStall(): number {
     return this.stalledBytes;

@@ -84,7 +84,9 @@ async function openRuntime(config: Config, register: Register): Promise<CliRunti
   // Silent, and on stderr if ever turned up: the CLI reports what happened itself, and pino's
   // JSON on stdout would corrupt tables and --json output.
   const logger = createLogger('cli', 'silent', { destination: process.stderr });
-  const stores = openStores(config, logger, 'flash-sale-cli');
+  // The audit's ledger reads every product's holds and orders: on a big database that can take
+  // longer than the services allow a statement, and an operator is there to press Ctrl-C.
+  const stores = openStores(config, logger, 'flash-sale-cli', { mysqlNoAnswerMs: 120_000 });
   register(() => stores.close());
   const queue = stores.jobs.queue('hold-expiry');
   await Promise.all([
