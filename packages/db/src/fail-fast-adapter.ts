@@ -10,13 +10,17 @@ export type AvailabilityListener = (change: { available: false; why: 'refused' |
 // acquire timeout); every other call fails at once instead of queueing for that long.
 const PROBE_INTERVAL_MS = 1_000;
 /**
- * How long a statement may go without an answer before MySQL counts as gone. A MySQL that hangs
- * (a partition, a stuck failover) keeps its connections open and answers nothing, and nothing in
- * the driver or in Prisma ends such a wait: a request would hang for as long as MySQL does.
- * Longer than any statement of ours waits on purpose: the InnoDB lock wait is 5 s
- * (connection-options.ts), so contention still ends as MySQL's own error, retried.
+ * How long a statement may go without an answer, while MySQL answers nothing else either, before
+ * MySQL counts as gone. A MySQL that hangs (a partition, a stuck failover) keeps its connections
+ * open and answers nothing, and nothing in the driver or in Prisma ends such a wait: a request
+ * would hang for as long as MySQL does. Longer than a statement of ours waits on purpose: up to
+ * 5 s for a pooled connection and 5 s for a row lock (connection-options.ts), so a busy pool and
+ * contention still end as their own errors. And a statement that is slow while MySQL keeps
+ * answering others (answers within the last quarter of this) is left to run, up to
+ * MAX_STATEMENT_MS: that is load, not an outage.
  */
-export const NO_ANSWER_MS = 8_000;
+export const NO_ANSWER_MS = 12_000;
+const MAX_STATEMENT_MS = 60_000;
 const LOST_CONNECTION = 2013;
 const POOL_TIMEOUT = 45028;
 const CONNECT_FAILURES = new Set([
@@ -62,6 +66,7 @@ function isServerError(error: unknown): boolean {
 class ConnectCircuit {
   private down: { since: number; why: 'refused' | 'no answer' } | undefined;
   private lastAttemptAt = 0;
+  private lastAnswerAt = 0;
   private probing = false;
 
   constructor(
@@ -73,7 +78,7 @@ class ConnectCircuit {
     return this.down !== undefined;
   }
 
-  async run<T>(call: () => Promise<T>): Promise<T> {
+  async run<T>(call: () => Promise<T>, releaseLate?: (value: T) => unknown): Promise<T> {
     const isProbe = this.down !== undefined;
     if (isProbe) {
       if (this.probing || Date.now() - this.lastAttemptAt < PROBE_INTERVAL_MS) throw this.refusal();
@@ -81,27 +86,49 @@ class ConnectCircuit {
       this.lastAttemptAt = Date.now();
     }
     try {
-      return await this.answered(call());
+      return await this.answered(call(), releaseLate);
     } finally {
       if (isProbe) this.probing = false;
     }
   }
 
-  /** `call`'s outcome, which says whether MySQL is reachable; rejects once it is noAnswerMs late. */
-  async answered<T>(call: Promise<T>): Promise<T> {
+  /**
+   * `call`'s outcome, which says whether MySQL is reachable. Rejects once it has gone noAnswerMs
+   * without an answer while MySQL answered nothing else lately (or after MAX_STATEMENT_MS, however
+   * lively MySQL is). What it gave up on is left to finish by itself; if that turns out to be a
+   * connection or a transaction, `releaseLate` hands it back.
+   */
+  async answered<T>(call: Promise<T>, releaseLate?: (value: T) => unknown): Promise<T> {
+    const sentAt = Date.now();
+    const lively = this.noAnswerMs / 4;
+    let gaveUp = false;
     let timer: NodeJS.Timeout | undefined;
     const silence = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(noAnswer(this.noAnswerMs)), this.noAnswerMs);
+      const check = () => {
+        const now = Date.now();
+        if (now - this.lastAnswerAt < lively && now - sentAt < MAX_STATEMENT_MS) {
+          timer = setTimeout(check, lively);
+          return;
+        }
+        gaveUp = true;
+        reject(noAnswer(now - sentAt, now - this.lastAnswerAt < lively));
+      };
+      timer = setTimeout(check, this.noAnswerMs);
     });
-    // Left to finish on its own once given up on (when MySQL answers, or the connection dies).
-    call.catch(() => undefined);
+    call.then(
+      (value) => {
+        if (gaveUp) void Promise.resolve(releaseLate?.(value)).catch(() => undefined);
+      },
+      () => undefined,
+    );
     try {
       const result = await Promise.race([call, silence]);
       this.reached();
       return result;
     } catch (error) {
-      if (isNoAnswer(error)) this.wentDown(error, 'no answer');
-      else if (isConnectFailure(error)) this.wentDown(error, 'refused');
+      if (isNoAnswer(error)) {
+        if (!(error as NoAnswerError).whileLively) this.wentDown(error, 'no answer');
+      } else if (isConnectFailure(error)) this.wentDown(error, 'refused');
       else if (isServerError(error)) this.reached();
       throw error;
     } finally {
@@ -110,6 +137,7 @@ class ConnectCircuit {
   }
 
   private reached(): void {
+    this.lastAnswerAt = Date.now();
     if (this.down === undefined) return;
     this.down = undefined;
     this.listener({ available: true });
@@ -135,9 +163,15 @@ class ConnectCircuit {
   }
 }
 
-/** Shaped like the driver's "lost connection during query": a 503, like MySQL going away. */
-function noAnswer(ms: number): DriverAdapterError {
-  return new DriverAdapterError({ kind: 'mysql', code: LOST_CONNECTION, message: `MySQL did not answer within ${ms} ms`, state: 'HY000' });
+type NoAnswerError = DriverAdapterError & { whileLively: boolean };
+
+/**
+ * Shaped like the driver's "lost connection during query": a 503, like MySQL going away.
+ * `whileLively`: MySQL was answering other statements meanwhile, so it does not count as gone.
+ */
+function noAnswer(ms: number, whileLively: boolean): NoAnswerError {
+  const error = new DriverAdapterError({ kind: 'mysql', code: LOST_CONNECTION, message: `MySQL did not answer within ${ms} ms`, state: 'HY000' });
+  return Object.assign(error, { whileLively });
 }
 
 function isNoAnswer(error: unknown): boolean {
@@ -154,7 +188,8 @@ function guard(adapter: SqlDriverAdapter, circuit: ConnectCircuit): SqlDriverAda
   return withMethods(adapter, (method, call) => {
     if (!GUARDED_METHODS.has(method)) return call;
     if (method !== 'startTransaction') return (...args) => circuit.run(() => call(...args) as Promise<unknown>);
-    return async (...args) => guardTransaction(await circuit.run(() => call(...args) as Promise<Transaction>), circuit);
+    // A BEGIN answered after it was given up on holds a pooled connection: rolled back, it is freed.
+    return async (...args) => guardTransaction(await circuit.run(() => call(...args) as Promise<Transaction>, (late) => late.rollback()), circuit);
   });
 }
 
@@ -205,6 +240,6 @@ export function failFastWhenUnreachable(factory: SqlDriverAdapterFactory, listen
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,
-    connect: async () => guard((await circuit.run(() => factory.connect())) as SqlDriverAdapter, circuit),
+    connect: async () => guard((await circuit.run(() => factory.connect(), (late) => late.dispose())) as SqlDriverAdapter, circuit),
   };
 }

@@ -11,6 +11,8 @@ export class CuttableProxy {
   private readonly pairs = new Set<[client: Socket, upstream: Socket]>();
   private stalled = false;
   private stalledBytes = 0;
+  /** What each hung connection carried during the stall, each way, for endStall to deliver. */
+  private readonly held = new Map<Socket, { toUpstream: Buffer[]; toClient: Buffer[]; listeners: [(chunk: Buffer) => void, (chunk: Buffer) => void] }>();
   port = 0;
   constructor(private readonly target: { host: string; port: number }) {}
 
@@ -51,7 +53,7 @@ export class CuttableProxy {
 
   /**
    * From now on nothing is passed on in either direction, and the connections stay open: the
-   * store hangs. What clients send meanwhile is counted (bytesSinceStall), and dropped.
+   * store hangs. What either side sends meanwhile is counted (bytesSinceStall) and held back.
    */
   stall(): void {
     if (this.stalled) return;
@@ -60,16 +62,27 @@ export class CuttableProxy {
   }
 
   /**
-   * Ends a stall as a healed network does for the connections it hung: they are reset (what was
-   * sent into the stall is lost, so they could not carry on), and new connections pass again.
+   * Ends a stall, and new connections pass again. The hung ones are either reset (`reset`, as
+   * when the server behind a partition restarted or its connections timed out) or get what was
+   * held back delivered, late and in order, and carry on (`deliver`, as a partition that healed).
    */
-  endStall(): void {
+  endStall(how: 'reset' | 'deliver' = 'reset'): void {
     if (!this.stalled) return;
     this.stalled = false;
     this.stalledBytes = 0;
     for (const [client, upstream] of [...this.pairs]) {
-      client.destroy();
-      upstream.destroy();
+      const held = this.held.get(client);
+      this.held.delete(client);
+      if (how === 'reset' || !held) {
+        client.destroy();
+        upstream.destroy();
+        continue;
+      }
+      client.off('data', held.listeners[0]);
+      upstream.off('data', held.listeners[1]);
+      for (const chunk of held.toUpstream) upstream.write(chunk);
+      for (const chunk of held.toClient) client.write(chunk);
+      client.pipe(upstream).pipe(client);
     }
   }
 
@@ -81,8 +94,15 @@ export class CuttableProxy {
   private stallPair([client, upstream]: [Socket, Socket]): void {
     client.unpipe(upstream);
     upstream.unpipe(client);
-    client.on('data', (chunk: Buffer) => (this.stalledBytes += chunk.length));
-    upstream.on('data', () => undefined);
+    const held = { toUpstream: [] as Buffer[], toClient: [] as Buffer[] };
+    const fromClient = (chunk: Buffer) => {
+      this.stalledBytes += chunk.length;
+      held.toUpstream.push(chunk);
+    };
+    const fromUpstream = (chunk: Buffer) => void held.toClient.push(chunk);
+    this.held.set(client, { ...held, listeners: [fromClient, fromUpstream] });
+    client.on('data', fromClient);
+    upstream.on('data', fromUpstream);
     // unpipe() paused both streams; a 'data' listener does not restart a paused stream.
     client.resume();
     upstream.resume();

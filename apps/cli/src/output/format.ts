@@ -2,7 +2,7 @@ import prettyMilliseconds from 'pretty-ms';
 
 // Human-readable times for tables. JSON output keeps raw numbers and ISO strings instead.
 
-/** 93_000 -> "1m 33s": the two largest units are precise enough for an operator. */
+/** 93_000 -> "1m 33s": the two largest non-zero units are precise enough for an operator. */
 export function formatDuration(ms: number): string {
   // A job stamped by a process whose clock runs ahead of this one's has a negative age: "0ms".
   return prettyMilliseconds(Math.max(0, ms), { unitCount: 2, secondsDecimalDigits: 0, millisecondsDecimalDigits: 0 });

@@ -87,11 +87,16 @@ export async function runIdempotent<R>(
   }
 }
 
+/**
+ * Frees the key of a request that failed, for its retry: noted as abandoned in Redis (a retry
+ * takes such a key over at once) and deleted in MySQL. The request answers once the note is
+ * made; the delete goes on by itself, since the failure was most likely MySQL's and waiting
+ * for it again would hold the 503 up to another no-answer deadline. If it cannot be deleted,
+ * the note stands; if neither works, the key is free again when its lease ends.
+ */
 async function freeKey(deps: Deps, claim: KeyClaim): Promise<void> {
-  try {
-    await releaseIdempotencyKey(deps.db, claim);
-  } catch (error) {
-    deps.logger.warn({ err: error, scope: claim.scope }, 'could not free an idempotency key in MySQL; noted as abandoned for the retry');
-    await deps.abandonedClaims.mark(claim.lockToken, LEASE_SECONDS);
-  }
+  void releaseIdempotencyKey(deps.db, claim).catch((error: unknown) => {
+    deps.logger.warn({ err: error, scope: claim.scope }, 'could not free an idempotency key in MySQL; it is noted as abandoned for the retry');
+  });
+  await deps.abandonedClaims.mark(claim.lockToken, LEASE_SECONDS);
 }
