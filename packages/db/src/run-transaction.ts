@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ServiceUnavailableError } from '@flash-sale/errors';
 import type { Db, Tx } from './client.ts';
 import { isDatabaseUnavailableError, isRetryableTransactionError } from './db-errors.ts';
+import { NO_ANSWER_MS } from './fail-fast-adapter.ts';
 
 export interface TransactionOptions {
   /** Attempts in all, counting the first; deadlocks and lock-wait timeouts use them up. */
@@ -10,8 +11,11 @@ export interface TransactionOptions {
 
 // Waiting for a pooled connection is how overload queues; past this the caller gets a 503.
 const MAX_WAIT_MS = 5_000;
-// A transaction that runs longer than this is rolled back; ours take milliseconds.
-const TIMEOUT_MS = 10_000;
+// A transaction that runs longer than this is rolled back; ours take milliseconds. Longer than
+// the adapter's no-answer deadline on purpose: a statement MySQL leaves hanging is then given up
+// on by the adapter (a 503, and no wait for the ROLLBACK), not by Prisma, whose timeout sends a
+// ROLLBACK that queues behind the hung statement and waits with it for as long as MySQL hangs.
+const TIMEOUT_MS = NO_ANSWER_MS + 8_000;
 
 /**
  * Runs `work` as one interactive transaction. A deadlock victim or lock-wait timeout is run again
