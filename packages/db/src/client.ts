@@ -11,7 +11,7 @@ export type DbOrTx = Db | Tx;
 
 /**
  * A Prisma client on a mariadb pool. A statement that MySQL leaves unanswered for `noAnswerMs`
- * (default NO_ANSWER_MS, 8 s) fails as a 503; while MySQL refuses connections or leaves them
+ * (default NO_ANSWER_MS, 12 s, while MySQL answers nothing else) fails as a 503; while MySQL refuses connections or leaves them
  * unanswered, calls fail at once (one per second still tries) instead of each waiting out the
  * pool's acquire timeout or the hang; `onAvailabilityChange` hears when that starts and ends.
  */

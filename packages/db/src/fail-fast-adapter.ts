@@ -216,13 +216,20 @@ function guardTransaction(transaction: Transaction, circuit: ConnectCircuit): Tr
 
 type Method = (...args: unknown[]) => unknown;
 
-/** `target` with each method as `wrap` makes it (called on the real object: it keeps private fields). */
+/**
+ * `target` with each method as `wrap` makes it (called on the real object: it keeps private
+ * fields). Each method is wrapped once, on its first use: a transaction's statements call the same
+ * two or three methods over and over, on the hot path.
+ */
 function withMethods<T extends object>(target: T, wrap: (name: PropertyKey, call: Method) => Method): T {
+  const wrapped = new Map<PropertyKey, Method>();
   return new Proxy(target, {
     get(object, property) {
       const value: unknown = Reflect.get(object, property, object);
       if (typeof value !== 'function') return value;
-      return wrap(property, (value as Method).bind(object));
+      let method = wrapped.get(property);
+      if (!method) wrapped.set(property, (method = wrap(property, (value as Method).bind(object))));
+      return method;
     },
   });
 }

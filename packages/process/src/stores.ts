@@ -35,7 +35,8 @@ const STORE_WAIT_AT_START_MS = 5_000;
 /**
  * Opens MySQL, Redis for the cache and Redis for the queues; `name` labels logs and `CLIENT LIST`.
  * `mysqlNoAnswerMs`: how long a statement may go unanswered before MySQL counts as gone (default
- * 8 s, above the InnoDB lock wait; the CLI's audit reads whole tables and allows more).
+ * NO_ANSWER_MS, 12 s: above a pool wait plus a lock wait; the CLI's audit reads whole tables and
+ * allows more).
  */
 export function openStores(config: Pick<Config, 'databaseUrl' | 'redisUrl' | 'redisKeyPrefix'>, logger: Logger, name: string, options: { mysqlNoAnswerMs?: number } = {}): Stores {
   const db = createDb(config.databaseUrl, {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 const shutdownModule = fileURLToPath(new URL('../src/shutdown.ts', import.meta.url));
 const loggerModule = fileURLToPath(new URL('../../logger/src/index.ts', import.meta.url));
@@ -49,9 +49,7 @@ async function startProbe(source: string) {
   const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
   await new Promise<void>((resolve) => child.stderr!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve()));
   const messages = () => stdout.trim().split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { msg: string }).msg);
-  const logged = async (message: string) => {
-    while (!messages().includes(message)) await new Promise((resolve) => setTimeout(resolve, 10));
-  };
+  const logged = (message: string) => vi.waitFor(() => expect(messages()).toContain(message), { timeout: 5_000, interval: 10 });
   return { child, closed, messages, logged };
 }
 

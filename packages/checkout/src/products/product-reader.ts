@@ -43,13 +43,14 @@ export function createProductReader(deps: Pick<CheckoutDeps, 'db' | 'productCach
       try {
         cached = await deps.productCache.get(productId);
       } catch (error) {
+        const now = deps.clock.now().getTime();
         if (!isRedisUnavailableError(error)) {
           deps.logger.warn({ err: error, productId }, 'product cache read failed; reading MySQL');
         } else if (!outage) {
-          outage = { since: deps.clock.now().getTime(), lastFailure: deps.clock.now().getTime(), reads: 0 };
+          outage = { since: now, lastFailure: now, reads: 0 };
           deps.logger.warn({ err: error, productId }, 'product cache unreachable; reading MySQL');
         } else {
-          outage.lastFailure = deps.clock.now().getTime();
+          outage.lastFailure = now;
         }
         if (outage) outage.reads += 1;
         return readWhileCacheDown(productId);
