@@ -42,20 +42,23 @@ describe('MySQL away mid-load', () => {
     let stalled = false;
     const sale = await sellThrough(async () => {
       await sleep(1_500);
-      stack.mysqlProxy.stall();
+      // The hang begins just as a hold batch's COMMIT leaves (a COM_QUERY packet's command byte,
+      // then the statement; the claims of keys commit by themselves and send none), so that
+      // batch's outcome is unknown to the api.
+      await stack.mysqlProxy.stallOn('\u0003COMMIT');
       stalled = true;
       await sleep(HANG_MS);
-      // The hung connections are reset, as a failover leaves them (MySQL rolls back what they had
-      // not committed); new ones pass again. A partition that heals instead delivers what it held
-      // back: a COMMIT given up on may then take effect, and its holds have no expiry job until
-      // the sweeper's (no worker runs here, so the audit would report them); the adapter's side of
-      // late answers is in packages/db/test/fail-fast.test.ts.
-      stack.mysqlProxy.endStall('reset');
+      // The partition heals: what the hung connections held back is delivered, late. A COMMIT
+      // the api gave up on then takes effect; its holds' expiry jobs were added when it was given
+      // up on, so the audit finds none without its job (no worker runs here to add them later).
+      // A reset ending (a failover) is the adapter's side: packages/db/test/fail-fast.test.ts.
+      stack.mysqlProxy.endStall('deliver');
     }, HANG_MS + 8_000);
     expect(stalled).toBe(true);
     // Bounded by the deadline, not by the hang: without it these waited the whole hang.
     expect(sale.slowest).toBeLessThan(SLOWEST_ANSWER_MS);
     expect(api.lines.filter((line) => String(line.msg).startsWith('MySQL stopped answering'))).toHaveLength(1);
+    expect(api.lines.filter((line) => String(line.msg).startsWith('hold batch: COMMIT sent but not answered')).length).toBeGreaterThan(0);
     await expectEveryKeyHeld(sale);
   });
 });

@@ -11,6 +11,10 @@ export class CuttableProxy {
   private readonly pairs = new Set<[client: Socket, upstream: Socket]>();
   private stalled = false;
   private stalledBytes = 0;
+  /** stallOn's bytes, what it awaits, and the listener on each client that looks for them. */
+  private stallTrigger: Buffer | undefined;
+  private triggered: (() => void) | undefined;
+  private readonly watchers = new Map<Socket, (chunk: Buffer) => void>();
   /** What each hung connection carried during the stall, each way, for endStall to deliver. */
   private readonly held = new Map<Socket, { toUpstream: Buffer[]; toClient: Buffer[]; listeners: [(chunk: Buffer) => void, (chunk: Buffer) => void] }>();
   port = 0;
@@ -43,9 +47,12 @@ export class CuttableProxy {
       upstream.on('close', () => client.destroy());
       const pair: [Socket, Socket] = [client, upstream];
       this.pairs.add(pair);
-      client.on('close', () => this.pairs.delete(pair));
+      client.on('close', () => {
+        this.pairs.delete(pair);
+        this.watchers.delete(client);
+      });
       if (this.stalled) this.stallPair(pair);
-      else client.pipe(upstream).pipe(client);
+      else this.passPair(pair);
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
     this.port = (this.server.address() as { port: number }).port;
@@ -59,6 +66,21 @@ export class CuttableProxy {
     if (this.stalled) return;
     this.stalled = true;
     for (const pair of this.pairs) this.stallPair(pair);
+  }
+
+  /**
+   * Stalls (as stall()) the moment a client sends bytes that contain `text`, those bytes held back
+   * too: the store hangs just as that command leaves (a `COMMIT`, say), whatever ran before it.
+   * Resolves once it has.
+   */
+  stallOn(text: string): Promise<void> {
+    if (this.stalled) return Promise.resolve();
+    this.stallTrigger = Buffer.from(text);
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      this.watchPair([client, upstream]);
+    }
+    return new Promise((resolve) => (this.triggered = resolve));
   }
 
   /**
@@ -82,7 +104,7 @@ export class CuttableProxy {
       upstream.off('data', held.listeners[1]);
       for (const chunk of held.toUpstream) upstream.write(chunk);
       for (const chunk of held.toClient) client.write(chunk);
-      client.pipe(upstream).pipe(client);
+      this.passPair([client, upstream]);
     }
   }
 
@@ -91,7 +113,36 @@ export class CuttableProxy {
     return this.stalledBytes;
   }
 
+  private passPair([client, upstream]: [Socket, Socket]): void {
+    upstream.pipe(client);
+    if (this.stallTrigger) this.watchPair([client, upstream]);
+    else client.pipe(upstream);
+  }
+
+  /** Passes what the client sends on, until it contains the trigger: then everything stalls. */
+  private watchPair([client, upstream]: [Socket, Socket]): void {
+    const watch = (chunk: Buffer) => {
+      if (!this.stallTrigger || !chunk.includes(this.stallTrigger)) {
+        upstream.write(chunk);
+        return;
+      }
+      this.stallTrigger = undefined;
+      this.stall();
+      // This chunk's 'data' is being delivered: the holder stall() added does not see it.
+      this.stalledBytes += chunk.length;
+      this.held.get(client)!.toUpstream.push(chunk);
+      this.triggered?.();
+      this.triggered = undefined;
+    };
+    this.watchers.set(client, watch);
+    client.on('data', watch);
+    client.resume();
+  }
+
   private stallPair([client, upstream]: [Socket, Socket]): void {
+    const watch = this.watchers.get(client);
+    if (watch) client.off('data', watch);
+    this.watchers.delete(client);
     client.unpipe(upstream);
     upstream.unpipe(client);
     const held = { toUpstream: [] as Buffer[], toClient: [] as Buffer[] };

@@ -25,8 +25,9 @@ import { insertHolds } from './holds-sql.ts';
 // in Redis (the cache and the jobs are written only after commit). A process killed mid-batch
 // leaves it uncommitted, so rolled back. A COMMIT whose answer was lost may have taken effect:
 // members with an Idempotency-Key get their hold on retry (the key was completed in the same
-// transaction), and the cached snapshot is dropped so reads go to MySQL. After commit, one cache
-// write-through and one addBulk of the expiry jobs serve the whole batch; if Redis refuses
+// transaction), the cached snapshot is dropped so reads go to MySQL, and the holds' expiry jobs
+// are added all the same (a job whose hold never committed does nothing). After commit, one
+// cache write-through and one addBulk of the expiry jobs serve the whole batch; if Redis refuses
 // them, the commit stands and the sweeper expires the holds on time.
 
 export interface CreateHoldInput {
@@ -55,7 +56,10 @@ export async function createHoldsTogether(
 ): Promise<MemberResult<HoldView>[]> {
   let requests: HoldRequest[] = [];
   let expiresAt = new Date();
+  // The holds of the attempt whose COMMIT has been sent (none before its last statement answered).
+  let awaitingCommit: number[] = [];
   const outcome = await runTransaction(deps.db, async (tx) => {
+    awaitingCommit = [];
     const product = await lockProduct(tx, productId);
     // The batch's members are whoever waits now that it holds the lock; its clock starts here.
     requests = turn.take();
@@ -89,11 +93,14 @@ export async function createHoldsTogether(
       });
     });
     await completeIdempotencyKeys(tx, completions);
+    awaitingCommit = holdIds;
     return { results, snapshot, decisions, availableStockLeft: remaining };
   }).catch(async (error: unknown) => {
     turn.committed();
     // MySQL went away, maybe during COMMIT: see "every failure" above.
-    if (error instanceof ServiceUnavailableError) await deps.productCache.forget(productId);
+    if (error instanceof ServiceUnavailableError) {
+      await Promise.all([deps.productCache.forget(productId), enqueueInCaseCommitted(deps, productId, awaitingCommit, expiresAt)]);
+    }
     throw error;
   });
 
@@ -176,6 +183,21 @@ export function createHoldBatcher(deps: Deps & Pick<CheckoutDeps, 'productReader
       throw new InsufficientStockError(input.productId, snapshot.availableStock);
     }
   }
+}
+
+/**
+ * MySQL stopped answering once the batch's COMMIT had been sent: the commit may have taken effect
+ * (it was sent, and its answer lost) or not. Its holds' expiry jobs are added either way, so
+ * holds that do exist expire on time by their job, as any other; a job whose hold never
+ * committed finds no hold and does nothing. (InnoDB does not hand out an auto-increment id
+ * twice, rolled back or not. Should a crash roll its counter back, the hold that gets the id
+ * finds this job in place of its own: it runs early, sees the hold not due and waits for it, or,
+ * already finished, leaves that hold to the sweeper.)
+ */
+async function enqueueInCaseCommitted(deps: Deps, productId: number, holdIds: number[], expiresAt: Date): Promise<void> {
+  if (holdIds.length === 0) return;
+  deps.logger.warn({ productId, holdIds }, 'hold batch: COMMIT sent but not answered; expiry jobs added in case it took effect');
+  await enqueueManyAfterCommit(deps, 'hold-expiry', holdIds.map((holdId) => ({ holdId })), expiresAt.getTime() - Date.now());
 }
 
 function refusalResponse(error: AppError): StoredResponse {
