@@ -22,7 +22,8 @@ import { insertHolds } from './holds-sql.ts';
 // WHAT IT DOES ON EVERY FAILURE. The batch is one transaction: a deadlock or lock-wait timeout
 // runs it again from the start (runTransaction), MySQL going away fails it, and then every
 // member gets the same 503 and nothing of the batch is in MySQL (no hold, no key completed) or
-// in Redis (the cache and the jobs are written only after commit). A process killed mid-batch
+// in Redis (the cache and the jobs are written only after commit; the cached snapshot stays, as
+// nothing changed, so reads are still served while MySQL is away). A process killed mid-batch
 // leaves it uncommitted, so rolled back. A COMMIT whose answer was lost may have taken effect:
 // members with an Idempotency-Key get their hold on retry (the key was completed in the same
 // transaction), the cached snapshot is dropped so reads go to MySQL, and the holds' expiry jobs
@@ -97,10 +98,9 @@ export async function createHoldsTogether(
     return { results, snapshot, decisions, availableStockLeft: remaining };
   }).catch(async (error: unknown) => {
     turn.committed();
-    // MySQL went away, maybe during COMMIT: see "every failure" above.
-    if (error instanceof ServiceUnavailableError) {
-      await Promise.all([deps.productCache.forget(productId), enqueueInCaseCommitted(deps, productId, awaitingCommit, expiresAt)]);
-    }
+    // MySQL went away. Before the COMMIT nothing changed, and the cached snapshot stays (reads
+    // are served through an outage); during it, see "every failure" above.
+    if (error instanceof ServiceUnavailableError && awaitingCommit.length > 0) await inCaseCommitted(deps, productId, awaitingCommit, expiresAt);
     throw error;
   });
 
@@ -187,17 +187,20 @@ export function createHoldBatcher(deps: Deps & Pick<CheckoutDeps, 'productReader
 
 /**
  * MySQL stopped answering once the batch's COMMIT had been sent: the commit may have taken effect
- * (it was sent, and its answer lost) or not. Its holds' expiry jobs are added either way, so
- * holds that do exist expire on time by their job, as any other; a job whose hold never
- * committed finds no hold and does nothing. (InnoDB does not hand out an auto-increment id
- * twice, rolled back or not. Should a crash roll its counter back, the hold that gets the id
- * finds this job in place of its own: it runs early, sees the hold not due and waits for it, or,
- * already finished, leaves that hold to the sweeper.)
+ * (it was sent, and its answer lost) or not. The cached snapshot is dropped, so reads go to
+ * MySQL, which knows. The holds' expiry jobs are added either way, so holds that do exist expire
+ * on time by their job, as any other; a job whose hold never committed finds no hold and does
+ * nothing. (InnoDB does not hand out an auto-increment id twice, rolled back or not. Should a
+ * crash roll its counter back, the hold that gets the id finds this job in place of its own: it
+ * runs early, sees the hold not due and waits for it, or, already finished, leaves that hold to
+ * the sweeper.)
  */
-async function enqueueInCaseCommitted(deps: Deps, productId: number, holdIds: number[], expiresAt: Date): Promise<void> {
-  if (holdIds.length === 0) return;
-  deps.logger.warn({ productId, holdIds }, 'hold batch: COMMIT sent but not answered; expiry jobs added in case it took effect');
-  await enqueueManyAfterCommit(deps, 'hold-expiry', holdIds.map((holdId) => ({ holdId })), expiresAt.getTime() - Date.now());
+async function inCaseCommitted(deps: Deps, productId: number, holdIds: number[], expiresAt: Date): Promise<void> {
+  deps.logger.warn({ productId, holdIds }, 'hold batch: COMMIT sent but not answered; snapshot dropped and expiry jobs added in case it took effect');
+  await Promise.all([
+    deps.productCache.forget(productId),
+    enqueueManyAfterCommit(deps, 'hold-expiry', holdIds.map((holdId) => ({ holdId })), expiresAt.getTime() - Date.now()),
+  ]);
 }
 
 function refusalResponse(error: AppError): StoredResponse {
