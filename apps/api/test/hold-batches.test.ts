@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createHoldBatcher, createHoldsTogether, expireHold, type HoldRequest } from '@flash-sale/checkout';
+import { createHoldBatcher, createHoldsTogether, type HoldRequest } from '@flash-sale/checkout';
 import { createDb } from '@flash-sale/db';
 import { CuttableProxy, holdRowLock, spawnService, type ServiceProcess } from '@flash-sale/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -130,71 +130,6 @@ async function waitingOnLock(): Promise<number> {
     SELECT COUNT(*) AS waiting FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'`;
   return Number(rows[0]?.waiting ?? 0);
 }
-
-describe('a batch whose COMMIT goes unanswered', () => {
-  // MySQL stops answering just as the batch's COMMIT leaves: its members get 503, and the commit
-  // may land afterwards (the partition heals) or never (the connection is lost).
-  async function batchWithUnansweredCommit(productId: number) {
-    // Cached before the batch, as a crowd's reads leave it.
-    expect((await request(t.url, 'GET', `/api/products/${productId}`)).body.available_stock).toBe(10);
-    const { proxy, url: viaProxy } = await CuttableProxy.inFrontOf(t.config.databaseUrl);
-    const db = createDb(viaProxy, { noAnswerMs: 1_000 });
-    await db.$queryRaw`SELECT 1`;
-    // A COM_QUERY packet's command byte, then the statement: the mariadb driver's commit.
-    void proxy.stallOn('\u0003COMMIT');
-    // A batch that fails whole rejects, for every member.
-    const failure = await createHoldsTogether({ ...t.services.deps, db }, productId, turnOf([{ qty: 1 }, { qty: 2 }, { qty: 3 }])).then(
-      () => 'answered',
-      (error: { code?: string }) => error.code,
-    );
-    return { proxy, db, failure };
-  }
-  const delayedExpiryJobs = async () => (await t.queue('hold-expiry').getJobs('delayed')).map((job) => job.data.holdId as number);
-
-  it('that lands afterwards: every hold it made has its expiry job, due at its expires_at', async () => {
-    const productId = await t.createProduct({ totalStock: 10 });
-    const { proxy, db, failure } = await batchWithUnansweredCommit(productId);
-    try {
-      expect(failure).toBe('service_unavailable');
-      expect(proxy.bytesSinceStall()).toBeGreaterThan(0);
-      proxy.endStall('deliver');
-      await vi.waitFor(async () => expect(await t.db.hold.count({ where: { productId } })).toBe(3), { timeout: 5_000, interval: 50 });
-    } finally {
-      await db.$disconnect().catch(() => undefined);
-      await proxy.down();
-    }
-    expect(await availableInMysql(productId)).toBe(4);
-    // The snapshot from before the batch was dropped, so reads show what MySQL holds.
-    expect((await request(t.url, 'GET', `/api/products/${productId}`)).body.available_stock).toBe(4);
-    const holds = await t.db.hold.findMany({ where: { productId } });
-    const jobs = await Promise.all(holds.map((hold) => t.queue('hold-expiry').getJob(`hold-${hold.id}`)));
-    holds.forEach((hold, index) => {
-      const job = jobs[index];
-      expect(job?.data).toEqual({ holdId: hold.id });
-      // Due at the hold's expires_at, give or take the milliseconds between them.
-      expect(Math.abs(job!.timestamp + job!.delay - hold.expiresAt.getTime())).toBeLessThan(1_000);
-    });
-  });
-
-  it('that never lands: nothing in MySQL, and the jobs added in case it did find no hold', async () => {
-    const productId = await t.createProduct({ totalStock: 10 });
-    const jobsBefore = new Set(await delayedExpiryJobs());
-    const { proxy, db, failure } = await batchWithUnansweredCommit(productId);
-    try {
-      expect(failure).toBe('service_unavailable');
-      proxy.endStall('reset');
-    } finally {
-      await db.$disconnect().catch(() => undefined);
-      await proxy.down();
-    }
-    expect(await t.db.hold.count({ where: { productId } })).toBe(0);
-    expect(await availableInMysql(productId)).toBe(10);
-    const added = (await delayedExpiryJobs()).filter((holdId) => !jobsBefore.has(holdId));
-    expect(added).toHaveLength(3);
-    for (const holdId of added) expect(await expireHold(t.services.deps, holdId)).toEqual({ outcome: 'not_found' });
-    expect(await availableInMysql(productId)).toBe(10);
-  });
-});
 
 describe('two api processes on one product', () => {
   const apiMain = fileURLToPath(new URL('../src/main.ts', import.meta.url));

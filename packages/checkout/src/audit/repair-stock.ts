@@ -1,4 +1,4 @@
-import { runTransaction } from '@flash-sale/db';
+import { runCheckoutTransaction } from '../checkout-transaction.ts';
 import { publishCommit } from '../after-commit.ts';
 import type { CheckoutDeps } from '../deps.ts';
 import { lockProduct } from '../lock-order.ts';
@@ -22,7 +22,7 @@ export async function repairProductStock(
   deps: Pick<CheckoutDeps, 'db' | 'productCache' | 'logger'>,
   productId: number,
 ): Promise<StockRepair | undefined> {
-  const result = await runTransaction(deps.db, async (tx) => {
+  const result = await runCheckoutTransaction(deps, async (tx) => {
     const product = await lockProduct(tx, productId);
     if (!product) return undefined;
     const [ledger] = await readStockLedger(tx, [productId]);

@@ -1,6 +1,6 @@
-import { AppError, InsufficientStockError, ProductNotFoundError, ServiceUnavailableError, toErrorEnvelope } from '@flash-sale/errors';
-import { runTransaction } from '@flash-sale/db';
+import { AppError, InsufficientStockError, ProductNotFoundError, toErrorEnvelope } from '@flash-sale/errors';
 import { enqueueManyAfterCommit, publishCommit } from '../after-commit.ts';
+import { runCheckoutTransaction } from '../checkout-transaction.ts';
 import { createBatchLine, type BatchLineOptions, type BatchTurn, type MemberResult } from '../batching/batch-line.ts';
 import { addSeconds } from '../clock.ts';
 import type { CheckoutDeps } from '../deps.ts';
@@ -57,10 +57,7 @@ export async function createHoldsTogether(
 ): Promise<MemberResult<HoldView>[]> {
   let requests: HoldRequest[] = [];
   let expiresAt = new Date();
-  // The holds of the attempt whose COMMIT has been sent (none before its last statement answered).
-  let awaitingCommit: number[] = [];
-  const outcome = await runTransaction(deps.db, async (tx) => {
-    awaitingCommit = [];
+  const outcome = await runCheckoutTransaction(deps, async (tx) => {
     const product = await lockProduct(tx, productId);
     // The batch's members are whoever waits now that it holds the lock; its clock starts here.
     requests = turn.take();
@@ -94,13 +91,10 @@ export async function createHoldsTogether(
       });
     });
     await completeIdempotencyKeys(tx, completions);
-    awaitingCommit = holdIds;
-    return { results, snapshot, decisions, availableStockLeft: remaining };
-  }).catch(async (error: unknown) => {
+    return { results, snapshot, decisions, availableStockLeft: remaining, holdIds };
+  }, { inDoubt: (batch) => enqueueExpiryJobs(deps, batch.holdIds, expiresAt) }).catch((error: unknown) => {
+    // MySQL went away: see "every failure" above.
     turn.committed();
-    // MySQL went away. Before the COMMIT nothing changed, and the cached snapshot stays (reads
-    // are served through an outage); during it, see "every failure" above.
-    if (error instanceof ServiceUnavailableError && awaitingCommit.length > 0) await inCaseCommitted(deps, productId, awaitingCommit, expiresAt);
     throw error;
   });
 
@@ -124,7 +118,7 @@ export async function createHoldsTogether(
     },
     changes: created.map((hold) => ({ message: 'hold created', fields: { holdId: hold.id, productId, qty: hold.qty, expiresAt, batch: requests.length } })),
     snapshots: outcome.snapshot ? [outcome.snapshot] : [],
-    alongside: [() => enqueueManyAfterCommit(deps, 'hold-expiry', created.map((hold) => ({ holdId: hold.id })), expiresAt.getTime() - Date.now())],
+    alongside: [() => enqueueExpiryJobs(deps, outcome.holdIds, expiresAt)],
   });
   return outcome.results;
 }
@@ -186,21 +180,15 @@ export function createHoldBatcher(deps: Deps & Pick<CheckoutDeps, 'productReader
 }
 
 /**
- * MySQL stopped answering once the batch's COMMIT had been sent: the commit may have taken effect
- * (it was sent, and its answer lost) or not. The cached snapshot is dropped, so reads go to
- * MySQL, which knows. The holds' expiry jobs are added either way, so holds that do exist expire
- * on time by their job, as any other; a job whose hold never committed finds no hold and does
- * nothing. (InnoDB does not hand out an auto-increment id twice, rolled back or not. Should a
- * crash roll its counter back, the hold that gets the id finds this job in place of its own: it
- * runs early, sees the hold not due and waits for it, or, already finished, leaves that hold to
- * the sweeper.)
+ * One addBulk for the batch's holds, each job due at their expires_at. Also called when the
+ * batch's COMMIT went unanswered, in case it took effect: a job whose hold never committed finds
+ * no hold and does nothing. (InnoDB does not hand out an auto-increment id twice, rolled back or
+ * not. Should a crash roll its counter back, the hold that gets the id finds this job in place of
+ * its own: it runs early, sees the hold not due and waits for it, or, already finished, leaves
+ * that hold to the sweeper.)
  */
-async function inCaseCommitted(deps: Deps, productId: number, holdIds: number[], expiresAt: Date): Promise<void> {
-  deps.logger.warn({ productId, holdIds }, 'hold batch: COMMIT sent but not answered; snapshot dropped and expiry jobs added in case it took effect');
-  await Promise.all([
-    deps.productCache.forget(productId),
-    enqueueManyAfterCommit(deps, 'hold-expiry', holdIds.map((holdId) => ({ holdId })), expiresAt.getTime() - Date.now()),
-  ]);
+function enqueueExpiryJobs(deps: Deps, holdIds: number[], expiresAt: Date): Promise<void> {
+  return enqueueManyAfterCommit(deps, 'hold-expiry', holdIds.map((holdId) => ({ holdId })), expiresAt.getTime() - Date.now());
 }
 
 function refusalResponse(error: AppError): StoredResponse {

@@ -1,4 +1,5 @@
-import { runTransaction, type Tx } from '@flash-sale/db';
+import type { Tx } from '@flash-sale/db';
+import { runCheckoutTransaction } from '../checkout-transaction.ts';
 import { reportHoldsEnded } from '../after-commit.ts';
 import type { CheckoutDeps } from '../deps.ts';
 import { lockHoldsById, type LockedHold } from '../lock-order.ts';
@@ -43,7 +44,7 @@ export async function expireHolds(
 ): Promise<ExpiredHolds> {
   const own = new Set(holdIds);
   const extras = (options.alsoIfFree ?? []).filter((id) => !own.has(id));
-  const result = await runTransaction(deps.db, async (tx): Promise<ExpiredHolds> => {
+  const result = await runCheckoutTransaction(deps, async (tx): Promise<ExpiredHolds> => {
     const now = deps.clock.now();
     // The holds asked for first (waiting for a lock another transaction holds, unless
     // skipLocked), then the extras only where nobody holds them: the second statement never

@@ -1,5 +1,5 @@
 import { HoldAlreadyUsedError, HoldNotFoundError } from '@flash-sale/errors';
-import { runTransaction } from '@flash-sale/db';
+import { runCheckoutTransaction } from '../checkout-transaction.ts';
 import { removeJobAfterCommit, reportHoldsEnded } from '../after-commit.ts';
 import type { CheckoutDeps } from '../deps.ts';
 import { lockHold } from '../lock-order.ts';
@@ -14,7 +14,7 @@ import { isDue, toHoldView, type HoldView } from './hold-view.ts';
  * rather than released, since that is what it already is.
  */
 export async function releaseHold(deps: Pick<CheckoutDeps, 'db' | 'clock' | 'productCache' | 'jobs' | 'metrics' | 'logger'>, holdId: number): Promise<HoldView> {
-  const { view, snapshot } = await runTransaction(deps.db, async (tx) => {
+  const { view, snapshot } = await runCheckoutTransaction(deps, async (tx) => {
     const hold = await lockHold(tx, holdId);
     if (!hold) throw new HoldNotFoundError(holdId);
     const now = deps.clock.now();

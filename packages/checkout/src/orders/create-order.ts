@@ -1,5 +1,5 @@
 import { HoldAlreadyUsedError, HoldExpiredError, HoldNotFoundError, HoldReleasedError } from '@flash-sale/errors';
-import { runTransaction } from '@flash-sale/db';
+import { runCheckoutTransaction } from '../checkout-transaction.ts';
 import { enqueueAfterCommit, publishCommit, reportHoldsEnded } from '../after-commit.ts';
 import { addSeconds } from '../clock.ts';
 import type { BeforeCommit, CheckoutDeps } from '../deps.ts';
@@ -25,7 +25,7 @@ export async function createOrder(
   holdId: number,
   options: { beforeCommit?: BeforeCommit<OrderView> } = {},
 ): Promise<OrderView> {
-  const outcome = await runTransaction(deps.db, async (tx): Promise<Outcome> => {
+  const outcome = await runCheckoutTransaction(deps, async (tx): Promise<Outcome> => {
     const hold = await lockHold(tx, holdId);
     if (!hold) throw new HoldNotFoundError(holdId);
     if (hold.status === 'used') throw new HoldAlreadyUsedError(holdId, await orderIdOfHold(tx, holdId));
@@ -50,7 +50,7 @@ export async function createOrder(
     const order = toOrderView(row);
     await options.beforeCommit?.(tx, order);
     return { kind: 'created', order };
-  });
+  }, { inDoubt: async (made) => (made.kind === 'created' ? enqueuePaymentTimeout(deps, made.order.id) : undefined) });
 
   if (outcome.kind === 'expired') {
     await reportHoldsEnded(deps, { holds: [outcome.hold], snapshots: [outcome.snapshot], status: 'expired', by: 'request' });
@@ -61,9 +61,18 @@ export async function createOrder(
     count: () => deps.metrics.orderCreated(),
     changes: [{ message: 'order created', fields: { orderId: order.id, holdId, productId: order.productId, qty: order.qty, amount: order.amount } }],
     alongside: [
-      () => enqueueAfterCommit(deps, 'order-timeout', { orderId: order.id }, deps.settings.orderPaymentTimeoutSeconds * 1000 + PAYMENT_RESULT_GRACE_MS),
+      () => enqueuePaymentTimeout(deps, order.id),
       () => redriveOrderPaymentEvents(deps, order.id),
     ],
   });
   return order;
+}
+
+/**
+ * The order's payment-timeout job, due at its payment deadline plus the grace. Also added when
+ * the order's COMMIT went unanswered, in case it took effect (then due a little late, which the
+ * sweeper covers): the job of an order that never committed finds no order and does nothing.
+ */
+function enqueuePaymentTimeout(deps: Pick<CheckoutDeps, 'jobs' | 'logger' | 'settings'>, orderId: number): Promise<void> {
+  return enqueueAfterCommit(deps, 'order-timeout', { orderId }, deps.settings.orderPaymentTimeoutSeconds * 1000 + PAYMENT_RESULT_GRACE_MS);
 }

@@ -1,4 +1,4 @@
-import { runTransaction } from '@flash-sale/db';
+import { runCheckoutTransaction } from '../checkout-transaction.ts';
 import { publishCommit } from '../after-commit.ts';
 import type { CheckoutDeps } from '../deps.ts';
 import { lockOrdersById, lockUnsettledPaymentEventsOfOrders, type LockedOrder, type LockedPaymentEvent } from '../lock-order.ts';
@@ -38,7 +38,7 @@ export async function timeOutOrders(
   orderIds: number[],
   options: { by: 'job' | 'sweeper'; skipLocked: boolean },
 ): Promise<TimedOutOrders> {
-  const result = await runTransaction(deps.db, async (tx): Promise<TimedOutOrders> => {
+  const result = await runCheckoutTransaction(deps, async (tx): Promise<TimedOutOrders> => {
     const now = deps.clock.now();
     const events = await lockUnsettledPaymentEventsOfOrders(tx, orderIds);
     const orders = await lockOrdersById(tx, orderIds, { skipLocked: options.skipLocked });

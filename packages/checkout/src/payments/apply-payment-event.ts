@@ -1,4 +1,5 @@
-import { runTransaction, type Tx } from '@flash-sale/db';
+import type { Tx } from '@flash-sale/db';
+import { runCheckoutTransaction } from '../checkout-transaction.ts';
 import { publishCommit } from '../after-commit.ts';
 import type { CheckoutDeps } from '../deps.ts';
 import { lockOrder, lockPaymentEvent, type LockedOrder, type LockedPaymentEvent } from '../lock-order.ts';
@@ -45,7 +46,7 @@ export async function applyPaymentEvent(
   paymentEventId: number,
 ): Promise<ApplyPaymentEventResult> {
   await timeOutFirstIfLate(deps, paymentEventId);
-  const result = await runTransaction(deps.db, async (tx): Promise<ApplyPaymentEventResult | { deferred: number }> => {
+  const result = await runCheckoutTransaction(deps, async (tx): Promise<ApplyPaymentEventResult | { deferred: number }> => {
     const event = await lockPaymentEvent(tx, paymentEventId);
     if (!event) return { outcome: 'not_found' };
     if (event.outcome !== null) return { outcome: 'already_processed' };

@@ -4,8 +4,22 @@ import { toProductSnapshot, type ProductSnapshot } from './product-snapshot.ts';
 
 // The products table's raw SQL, all of it (the locking reads are in lock-order.ts): the only
 // ways stock moves. Each runs inside the caller's transaction with the product rows locked,
-// bumps stock_version (which orders the cache snapshots), and returns the new snapshots for the
-// caller to write through to the cache after commit.
+// bumps stock_version (which orders the cache snapshots), returns the new snapshots for the
+// caller to write through to the cache after commit, and notes the products it changed in that
+// transaction (for a COMMIT in doubt: checkout-transaction.ts).
+
+const stockMovedIn = new WeakMap<Tx, Set<number>>();
+
+function noteStockMoved(tx: Tx, productIds: number[]): void {
+  const moved = stockMovedIn.get(tx) ?? new Set<number>();
+  for (const id of productIds) moved.add(id);
+  stockMovedIn.set(tx, moved);
+}
+
+/** The products whose stock this transaction changed, so far. */
+export function productsWithStockMovedIn(tx: Tx): number[] {
+  return [...(stockMovedIn.get(tx) ?? [])];
+}
 
 /** Takes `qty` from a product the caller has locked and checked. */
 export async function takeStock(tx: Tx, product: LockedProduct, qty: number): Promise<ProductSnapshot> {
@@ -13,6 +27,7 @@ export async function takeStock(tx: Tx, product: LockedProduct, qty: number): Pr
     UPDATE products
     SET available_stock = available_stock - ${qty}, stock_version = stock_version + 1, updated_at = NOW(3)
     WHERE id = ${product.id}`;
+  noteStockMoved(tx, [product.id]);
   return toProductSnapshot({ ...product, availableStock: product.availableStock - qty, stockVersion: product.stockVersion + 1 });
 }
 
@@ -43,6 +58,7 @@ export async function returnStockInBulk(tx: Tx, returns: { productId: number; qt
     SET available_stock = available_stock + CASE id ${increments} END,
         stock_version = stock_version + 1, updated_at = NOW(3)
     WHERE id IN (${Prisma.join(ids)})`;
+  noteStockMoved(tx, ids);
   return products.map((product) =>
     toProductSnapshot({
       ...product,
@@ -57,5 +73,6 @@ export async function setAvailableStock(tx: Tx, product: LockedProduct, availabl
   await tx.$executeRaw`
     UPDATE products SET available_stock = ${availableStock}, stock_version = stock_version + 1, updated_at = NOW(3)
     WHERE id = ${product.id}`;
+  noteStockMoved(tx, [product.id]);
   return toProductSnapshot({ ...product, availableStock, stockVersion: product.stockVersion + 1 });
 }
