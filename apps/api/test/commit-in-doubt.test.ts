@@ -23,7 +23,12 @@ const readProduct = async (productId: number) => (await request(t.url, 'GET', `/
  * `stallOn` (a COM_QUERY packet's command byte, then the statement, for the driver's commit).
  * Returns the error code it failed with, and ends the stall as `ending` says.
  */
-async function withMysqlStallingOn(stallOn: string, ending: 'deliver' | 'reset', change: (deps: CheckoutDeps) => Promise<unknown>): Promise<string | undefined> {
+async function withMysqlStallingOn(
+  stallOn: string,
+  ending: 'deliver' | 'reset',
+  change: (deps: CheckoutDeps) => Promise<unknown>,
+  meanwhile: () => Promise<void> = async () => undefined,
+): Promise<string | undefined> {
   const { proxy, url: viaProxy } = await CuttableProxy.inFrontOf(t.config.databaseUrl);
   const db = createDb(viaProxy, { noAnswerMs: 1_000 });
   try {
@@ -34,6 +39,7 @@ async function withMysqlStallingOn(stallOn: string, ending: 'deliver' | 'reset',
       (error: { code?: string }) => error.code,
     );
     expect(proxy.bytesSinceStall()).toBeGreaterThan(0);
+    await meanwhile();
     proxy.endStall(ending);
     return failure;
   } finally {
@@ -51,7 +57,10 @@ describe('a hold batch whose COMMIT goes unanswered', () => {
   it('that lands afterwards: reads show it, and every hold it made has its expiry job, due at its expires_at', async () => {
     const productId = await t.createProduct({ totalStock: 10 });
     expect(await readProduct(productId)).toBe(10); // cached, as a crowd's reads leave it
-    expect(await withMysqlStallingOn(COMMIT, 'deliver', batchOf(productId))).toBe('service_unavailable');
+    // A read while the COMMIT is still held back misses and asks MySQL, which has not seen it
+    // yet; what it reads must not fill the cache, or the cache would keep it after the commit.
+    const readMeanwhile = async () => expect(await readProduct(productId)).toBe(10);
+    expect(await withMysqlStallingOn(COMMIT, 'deliver', batchOf(productId), readMeanwhile)).toBe('service_unavailable');
 
     await vi.waitFor(async () => expect(await t.db.hold.count({ where: { productId } })).toBe(3), { timeout: 5_000, interval: 50 });
     expect(await availableInMysql(productId)).toBe(4);
@@ -67,18 +76,25 @@ describe('a hold batch whose COMMIT goes unanswered', () => {
     expect(t.logs.filter((line) => line.msg === 'COMMIT sent but not answered; it may have taken effect' && String(line.productIds) === String(productId))).toHaveLength(1);
   });
 
-  it('that never lands: nothing in MySQL, and the jobs added in case it did find no hold', async () => {
+  it('that never lands: nothing in MySQL, reads show so, and the jobs added in case it did find no hold', async () => {
     const productId = await t.createProduct({ totalStock: 10 });
+    expect(await readProduct(productId)).toBe(10);
     const jobsBefore = new Set(await delayedExpiryJobs());
     expect(await withMysqlStallingOn(COMMIT, 'reset', batchOf(productId))).toBe('service_unavailable');
 
     expect(await t.db.hold.count({ where: { productId } })).toBe(0);
     expect(await availableInMysql(productId)).toBe(10);
     expect(await readProduct(productId)).toBe(10);
-    const added = (await delayedExpiryJobs()).filter((holdId) => !jobsBefore.has(holdId));
+    // The product's next change takes the version the lost commit would have had, and fills the cache.
+    const next = await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty: 1 } });
+    expect(next.status).toBe(201);
+    const newest = next.body.hold_id as number;
+    const cached = await t.redis.hget(`${t.config.redisKeyPrefix}:product:${productId}`, 'd');
+    expect(cached && JSON.parse(cached).availableStock).toBe(9);
+    const added = (await delayedExpiryJobs()).filter((holdId) => !jobsBefore.has(holdId) && holdId < newest);
     expect(added).toHaveLength(3);
     for (const holdId of added) expect(await expireHold(t.services.deps, holdId)).toEqual({ outcome: 'not_found' });
-    expect(await availableInMysql(productId)).toBe(10);
+    expect(await availableInMysql(productId)).toBe(9);
   });
 });
 
@@ -87,7 +103,8 @@ describe('a release whose COMMIT goes unanswered and lands afterwards', () => {
     const productId = await t.createProduct({ totalStock: 5 });
     const hold = await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty: 2 } });
     expect(await readProduct(productId)).toBe(3);
-    expect(await withMysqlStallingOn(COMMIT, 'deliver', (deps) => releaseHold(deps, hold.body.hold_id))).toBe('service_unavailable');
+    const readMeanwhile = async () => expect(await readProduct(productId)).toBe(3);
+    expect(await withMysqlStallingOn(COMMIT, 'deliver', (deps) => releaseHold(deps, hold.body.hold_id), readMeanwhile)).toBe('service_unavailable');
 
     await vi.waitFor(async () => expect(await availableInMysql(productId)).toBe(5), { timeout: 5_000, interval: 50 });
     expect((await t.db.hold.findUniqueOrThrow({ where: { id: hold.body.hold_id } })).status).toBe('released');

@@ -7,6 +7,8 @@ import { NO_ANSWER_MS } from './fail-fast-adapter.ts';
 export interface TransactionOptions {
   /** Attempts in all, counting the first; deadlocks and lock-wait timeouts use them up. */
   maxAttempts?: number;
+  /** Called when an attempt failed and is about to be run again (its writes were rolled back). */
+  onRetry?: () => void;
 }
 
 // Waiting for a pooled connection is how overload queues; past this the caller gets a 503.
@@ -31,6 +33,7 @@ export async function runTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, op
     } catch (error) {
       if (isRetryableTransactionError(error)) {
         if (attempt < maxAttempts) {
+          options.onRetry?.();
           await sleep(Math.random() * 20 * attempt);
           continue;
         }

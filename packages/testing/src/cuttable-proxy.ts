@@ -71,10 +71,12 @@ export class CuttableProxy {
   /**
    * Stalls (as stall()) the moment a client sends bytes that contain `text`, those bytes held back
    * too: the store hangs just as that command leaves (a `COMMIT`, say), whatever ran before it.
-   * Resolves once it has.
+   * Resolves once it has. The text must arrive in one chunk, as a short command does.
    */
   stallOn(text: string): Promise<void> {
     if (this.stalled) return Promise.resolve();
+    // A second watcher per connection would pass every chunk on twice.
+    if (this.stallTrigger) throw new Error('stallOn is already waiting for its trigger.');
     this.stallTrigger = Buffer.from(text);
     for (const [client, upstream] of this.pairs) {
       client.unpipe(upstream);

@@ -183,9 +183,10 @@ export function createHoldBatcher(deps: Deps & Pick<CheckoutDeps, 'productReader
  * One addBulk for the batch's holds, each job due at their expires_at. Also called when the
  * batch's COMMIT went unanswered, in case it took effect: a job whose hold never committed finds
  * no hold and does nothing. (InnoDB does not hand out an auto-increment id twice, rolled back or
- * not. Should a crash roll its counter back, the hold that gets the id finds this job in place of
- * its own: it runs early, sees the hold not due and waits for it, or, already finished, leaves
- * that hold to the sweeper.)
+ * not; but after a failover to a replica that never saw this transaction, or a crash that rolled
+ * the counter back, a new hold may get the id. It then finds this job in place of its own: the job
+ * runs early, sees the hold not due and waits for it; or, already finished and kept for an hour,
+ * it makes BullMQ drop the new hold's job, and that hold is the sweeper's, listed by the audit.)
  */
 function enqueueExpiryJobs(deps: Deps, holdIds: number[], expiresAt: Date): Promise<void> {
   return enqueueManyAfterCommit(deps, 'hold-expiry', holdIds.map((holdId) => ({ holdId })), expiresAt.getTime() - Date.now());

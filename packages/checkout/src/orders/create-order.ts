@@ -10,10 +10,10 @@ import { lockHold, type LockedHold } from '../lock-order.ts';
 import { redriveOrderPaymentEvents } from '../payments/redrive-order-payment-events.ts';
 import type { ProductSnapshot } from '../products/product-snapshot.ts';
 import { orderIdOfHold } from './order-of-hold.ts';
-import { PAYMENT_RESULT_GRACE_MS } from './payment-deadline.ts';
+import { paymentTimeoutAt } from './payment-deadline.ts';
 import { toOrderView, type OrderView } from './order-view.ts';
 
-type Outcome = { kind: 'created'; order: OrderView } | { kind: 'expired'; hold: LockedHold; snapshot: ProductSnapshot };
+type Outcome = { kind: 'created'; order: OrderView; paymentDueAt: Date } | { kind: 'expired'; hold: LockedHold; snapshot: ProductSnapshot };
 
 /**
  * Converts an active hold into a pending order (amount = qty x price). The hold's row lock makes
@@ -49,19 +49,19 @@ export async function createOrder(
     });
     const order = toOrderView(row);
     await options.beforeCommit?.(tx, order);
-    return { kind: 'created', order };
-  }, { inDoubt: async (made) => (made.kind === 'created' ? enqueuePaymentTimeout(deps, made.order.id) : undefined) });
+    return { kind: 'created', order, paymentDueAt: row.paymentDueAt };
+  }, { inDoubt: async (made) => (made.kind === 'created' ? enqueuePaymentTimeout(deps, made.order.id, made.paymentDueAt) : undefined) });
 
   if (outcome.kind === 'expired') {
     await reportHoldsEnded(deps, { holds: [outcome.hold], snapshots: [outcome.snapshot], status: 'expired', by: 'request' });
     throw new HoldExpiredError(holdId);
   }
-  const { order } = outcome;
+  const { order, paymentDueAt } = outcome;
   await publishCommit(deps, {
     count: () => deps.metrics.orderCreated(),
     changes: [{ message: 'order created', fields: { orderId: order.id, holdId, productId: order.productId, qty: order.qty, amount: order.amount } }],
     alongside: [
-      () => enqueuePaymentTimeout(deps, order.id),
+      () => enqueuePaymentTimeout(deps, order.id, paymentDueAt),
       () => redriveOrderPaymentEvents(deps, order.id),
     ],
   });
@@ -69,10 +69,11 @@ export async function createOrder(
 }
 
 /**
- * The order's payment-timeout job, due at its payment deadline plus the grace. Also added when
- * the order's COMMIT went unanswered, in case it took effect (then due a little late, which the
- * sweeper covers): the job of an order that never committed finds no order and does nothing.
+ * The order's payment-timeout job, due when the timeout may act (its deadline plus the grace).
+ * Also added when the order's COMMIT went unanswered, in case it took effect: the job of an
+ * order that never committed finds no order and does nothing. (The payment events that came
+ * before such an order are not re-driven here; the sweeper re-drives them after 10 s.)
  */
-function enqueuePaymentTimeout(deps: Pick<CheckoutDeps, 'jobs' | 'logger' | 'settings'>, orderId: number): Promise<void> {
-  return enqueueAfterCommit(deps, 'order-timeout', { orderId }, deps.settings.orderPaymentTimeoutSeconds * 1000 + PAYMENT_RESULT_GRACE_MS);
+function enqueuePaymentTimeout(deps: Pick<CheckoutDeps, 'jobs' | 'logger' | 'clock'>, orderId: number, paymentDueAt: Date): Promise<void> {
+  return enqueueAfterCommit(deps, 'order-timeout', { orderId }, paymentTimeoutAt(paymentDueAt).getTime() - deps.clock.now().getTime());
 }

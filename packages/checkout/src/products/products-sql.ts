@@ -8,17 +8,19 @@ import { toProductSnapshot, type ProductSnapshot } from './product-snapshot.ts';
 // caller to write through to the cache after commit, and notes the products it changed in that
 // transaction (for a COMMIT in doubt: checkout-transaction.ts).
 
-const stockMovedIn = new WeakMap<Tx, Set<number>>();
+// Per transaction: each product whose stock it moved, with the stock_version that gives it.
+const stockMovedIn = new WeakMap<Tx, Map<number, number>>();
 
-function noteStockMoved(tx: Tx, productIds: number[]): void {
-  const moved = stockMovedIn.get(tx) ?? new Set<number>();
-  for (const id of productIds) moved.add(id);
+function noted(tx: Tx, snapshots: ProductSnapshot[]): ProductSnapshot[] {
+  const moved = stockMovedIn.get(tx) ?? new Map<number, number>();
+  for (const { id, stockVersion } of snapshots) moved.set(id, Math.max(stockVersion, moved.get(id) ?? 0));
   stockMovedIn.set(tx, moved);
+  return snapshots;
 }
 
-/** The products whose stock this transaction changed, so far. */
-export function productsWithStockMovedIn(tx: Tx): number[] {
-  return [...(stockMovedIn.get(tx) ?? [])];
+/** The products whose stock this transaction moved so far, each with the version it gives them. */
+export function stockMovesIn(tx: Tx): { productId: number; stockVersion: number }[] {
+  return [...(stockMovedIn.get(tx) ?? new Map<number, number>())].map(([productId, stockVersion]) => ({ productId, stockVersion }));
 }
 
 /** Takes `qty` from a product the caller has locked and checked. */
@@ -27,8 +29,7 @@ export async function takeStock(tx: Tx, product: LockedProduct, qty: number): Pr
     UPDATE products
     SET available_stock = available_stock - ${qty}, stock_version = stock_version + 1, updated_at = NOW(3)
     WHERE id = ${product.id}`;
-  noteStockMoved(tx, [product.id]);
-  return toProductSnapshot({ ...product, availableStock: product.availableStock - qty, stockVersion: product.stockVersion + 1 });
+  return noted(tx, [toProductSnapshot({ ...product, availableStock: product.availableStock - qty, stockVersion: product.stockVersion + 1 })])[0]!;
 }
 
 /** Gives `qty` back to a product (a hold released or expired, an order cancelled). */
@@ -58,13 +59,15 @@ export async function returnStockInBulk(tx: Tx, returns: { productId: number; qt
     SET available_stock = available_stock + CASE id ${increments} END,
         stock_version = stock_version + 1, updated_at = NOW(3)
     WHERE id IN (${Prisma.join(ids)})`;
-  noteStockMoved(tx, ids);
-  return products.map((product) =>
-    toProductSnapshot({
-      ...product,
-      availableStock: product.availableStock + qtyByProduct.get(product.id)!,
-      stockVersion: product.stockVersion + 1,
-    }),
+  return noted(
+    tx,
+    products.map((product) =>
+      toProductSnapshot({
+        ...product,
+        availableStock: product.availableStock + qtyByProduct.get(product.id)!,
+        stockVersion: product.stockVersion + 1,
+      }),
+    ),
   );
 }
 
@@ -73,6 +76,5 @@ export async function setAvailableStock(tx: Tx, product: LockedProduct, availabl
   await tx.$executeRaw`
     UPDATE products SET available_stock = ${availableStock}, stock_version = stock_version + 1, updated_at = NOW(3)
     WHERE id = ${product.id}`;
-  noteStockMoved(tx, [product.id]);
-  return toProductSnapshot({ ...product, availableStock, stockVersion: product.stockVersion + 1 });
+  return noted(tx, [toProductSnapshot({ ...product, availableStock, stockVersion: product.stockVersion + 1 })])[0]!;
 }
