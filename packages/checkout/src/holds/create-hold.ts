@@ -23,8 +23,9 @@ import { insertHolds } from './holds-sql.ts';
 // runs it again from the start (runTransaction), MySQL going away fails it, and then every
 // member gets the same 503 and nothing of the batch is in MySQL (no hold, no key completed) or
 // in Redis (the cache and the jobs are written only after commit; the cached snapshot stays, as
-// nothing changed, so reads are still served while MySQL is away). A process killed mid-batch
-// leaves it uncommitted, so rolled back. A COMMIT whose answer was lost may have taken effect:
+// nothing changed, so reads are still served while MySQL is away), unless MySQL went away
+// during the COMMIT itself (below). A process killed mid-batch leaves it uncommitted, so rolled
+// back. A COMMIT whose answer was lost may have taken effect (checkout-transaction.ts):
 // members with an Idempotency-Key get their hold on retry (the key was completed in the same
 // transaction), the cached snapshot is dropped so reads go to MySQL, and the holds' expiry jobs
 // are added all the same (a job whose hold never committed does nothing). After commit, one

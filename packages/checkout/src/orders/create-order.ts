@@ -72,7 +72,8 @@ export async function createOrder(
  * The order's payment-timeout job, due when the timeout may act (its deadline plus the grace).
  * Also added when the order's COMMIT went unanswered, in case it took effect: the job of an
  * order that never committed finds no order and does nothing. (The payment events that came
- * before such an order are not re-driven here; the sweeper re-drives them after 10 s.)
+ * before such an order are not re-driven then: each is applied at its own next retry, at most
+ * 30 s apart.)
  */
 function enqueuePaymentTimeout(deps: Pick<CheckoutDeps, 'jobs' | 'logger' | 'clock'>, orderId: number, paymentDueAt: Date): Promise<void> {
   return enqueueAfterCommit(deps, 'order-timeout', { orderId }, paymentTimeoutAt(paymentDueAt).getTime() - deps.clock.now().getTime());
