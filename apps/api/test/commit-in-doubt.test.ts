@@ -1,4 +1,4 @@
-import { createHoldsTogether, createOrder, expireHold, releaseHold, type CheckoutDeps } from '@flash-sale/checkout';
+import { createHoldsTogether, createOrder, expireHold, receivePaymentEvent, releaseHold, type CheckoutDeps } from '@flash-sale/checkout';
 import { createDb } from '@flash-sale/db';
 import { CuttableProxy } from '@flash-sale/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -134,5 +134,20 @@ describe('an order whose COMMIT goes unanswered and lands afterwards', () => {
     const job = await t.queue('order-timeout').getJob(`order-${order.id}`);
     expect(job?.data).toEqual({ orderId: order.id });
     expect(await job!.getState()).toBe('delayed');
+  });
+});
+
+describe('a payment event whose INSERT goes unanswered and lands afterwards', () => {
+  it('is handed to the worker when the provider sends it again', async () => {
+    const input = { idempotencyKey: `evt_in_doubt_${Date.now()}`, orderId: 999_999, result: 'success' as const, rawBody: '{}' };
+    // Prisma stores it in a transaction of its own (the INSERT and its read-back).
+    // It fails with Prisma's error for the lost answer, which the api answers 503.
+    expect(await withMysqlStallingOn(COMMIT, 'deliver', (deps) => receivePaymentEvent(deps, input))).toBe('P2039');
+    const event = await vi.waitFor(async () => t.db.paymentEvent.findUniqueOrThrow({ where: { idempotencyKey: input.idempotencyKey } }), { timeout: 5_000, interval: 50 });
+    // The first delivery was answered with an error, so nothing handed it to the worker.
+    expect(await t.queue('payment-webhook').getJob(`payment-event-${event.id}`)).toBeUndefined();
+
+    expect(await receivePaymentEvent(t.services.deps, input)).toEqual({ eventId: event.id, duplicate: true });
+    expect((await t.queue('payment-webhook').getJob(`payment-event-${event.id}`))?.data).toEqual({ paymentEventId: event.id });
   });
 });

@@ -55,9 +55,14 @@ export async function receivePaymentEvent(
     if (!isUniqueViolation(error)) throw error;
     const existing = await deps.db.paymentEvent.findUniqueOrThrow({
       where: { idempotencyKey: input.idempotencyKey },
-      select: { id: true, bodyHash: true },
+      select: { id: true, bodyHash: true, outcome: true },
     });
-    await deps.seenPaymentEvents.remember(input.idempotencyKey, { eventId: existing.id, bodyHash: existing.bodyHash });
+    await Promise.all([
+      deps.seenPaymentEvents.remember(input.idempotencyKey, { eventId: existing.id, bodyHash: existing.bodyHash }),
+      // Not applied yet: its first delivery may have been stored with its answer lost (a 503, so
+      // no job), or the job may still be on its way. Adding it again is a no-op if it is there.
+      existing.outcome === null ? enqueueAfterCommit(deps, 'payment-webhook', { paymentEventId: existing.id }, 0) : undefined,
+    ]);
     return duplicateOrRefuse(deps, { eventId: existing.id, bodyHash: existing.bodyHash }, bodyHash);
   }
 
