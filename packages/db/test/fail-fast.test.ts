@@ -1,7 +1,7 @@
 import { DriverAdapterError } from '@prisma/driver-adapter-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CuttableProxy, holdRowLock, rejectionOf } from '@flash-sale/testing';
-import { createDb, isConnectFailure, isDatabaseUnavailableError, isRetryableTransactionError, parseDatabaseUrl, runTransaction, type Db } from '../src/index.ts';
+import { createDb, isConnectFailure, isDatabaseUnavailableError, isRetryableTransactionError, runTransaction, type Db } from '../src/index.ts';
 import { createTestDatabase, serverUrl } from '../src/testing/index.ts';
 
 // While MySQL refuses connections, calls fail at once instead of each waiting out the pool's
@@ -32,26 +32,19 @@ function open(url: string, options: { noAnswerMs?: number } = {}): { db: Db; cha
 
 /** A proxy (up) in front of the test server, and a database URL through it. */
 async function proxiedServer(): Promise<{ proxy: CuttableProxy; url: string }> {
-  const proxy = new CuttableProxy(parseDatabaseUrl(serverUrl()));
-  proxies.push(proxy);
-  await proxy.up();
-  const url = new URL(serverUrl());
-  url.port = String(proxy.port);
-  url.pathname = '/mysql';
-  return { proxy, url: url.toString() };
+  const server = new URL(serverUrl());
+  server.pathname = '/mysql';
+  const proxied = await CuttableProxy.inFrontOf(server.toString());
+  proxies.push(proxied.proxy);
+  return proxied;
 }
 
 describe('a MySQL that refuses connections', () => {
   it('fails fast after the first refusal, and recovers by itself once MySQL accepts again', async () => {
     // A port that accepts nothing for now, and MySQL behind it later.
-    const proxy = new CuttableProxy(parseDatabaseUrl(serverUrl()));
-    proxies.push(proxy);
-    await proxy.up();
+    const { proxy, url } = await proxiedServer();
     await proxy.down();
-    const url = new URL(serverUrl());
-    url.port = String(proxy.port);
-    url.pathname = '/mysql';
-    const { db, changes } = open(url.toString());
+    const { db, changes } = open(url);
 
     // The first call finds out the slow way, and opens the circuit.
     const first = await rejectionOf(db.$queryRaw`SELECT 1`);

@@ -93,7 +93,13 @@ export async function createHoldsTogether(
     });
     await completeIdempotencyKeys(tx, completions);
     return { results, snapshot, decisions, availableStockLeft: remaining, holdIds };
-  }, { inDoubt: (batch) => enqueueExpiryJobs(deps, batch.holdIds, expiresAt) }).catch((error: unknown) => {
+  }, {
+    inDoubt: (batch) => {
+      // The product's next batch need not wait for this one's Redis work.
+      turn.committed();
+      return enqueueExpiryJobs(deps, batch.holdIds, expiresAt);
+    },
+  }).catch((error: unknown) => {
     // MySQL went away: see "every failure" above.
     turn.committed();
     throw error;

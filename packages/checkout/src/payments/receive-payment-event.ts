@@ -61,7 +61,7 @@ export async function receivePaymentEvent(
       deps.seenPaymentEvents.remember(input.idempotencyKey, { eventId: existing.id, bodyHash: existing.bodyHash }),
       // Not applied yet: its first delivery may have been stored with its answer lost (a 503, so
       // no job), or the job may still be on its way. Adding it again is a no-op if it is there.
-      existing.outcome === null ? enqueueAfterCommit(deps, 'payment-webhook', { paymentEventId: existing.id }, 0) : undefined,
+      existing.outcome === null ? handToWorker(deps, existing.id) : undefined,
     ]);
     return duplicateOrRefuse(deps, { eventId: existing.id, bodyHash: existing.bodyHash }, bodyHash);
   }
@@ -75,10 +75,15 @@ export async function receivePaymentEvent(
     // wait out both timeouts in a row.
     alongside: [
       () => deps.seenPaymentEvents.remember(input.idempotencyKey, { eventId, bodyHash }),
-      () => enqueueAfterCommit(deps, 'payment-webhook', { paymentEventId: eventId }, 0),
+      () => handToWorker(deps, eventId),
     ],
   });
   return { eventId, duplicate: false };
+}
+
+/** The event's job, to run now; adding it again while it is there changes nothing. */
+function handToWorker(deps: Pick<CheckoutDeps, 'jobs' | 'logger'>, paymentEventId: number): Promise<void> {
+  return enqueueAfterCommit(deps, 'payment-webhook', { paymentEventId }, 0);
 }
 
 function duplicateOrRefuse(deps: Pick<CheckoutDeps, 'metrics'>, seen: { eventId: number; bodyHash: string }, bodyHash: string): ReceivedPaymentEvent {
