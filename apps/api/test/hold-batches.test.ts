@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createHoldBatcher, createHoldsTogether, type HoldRequest } from '@flash-sale/checkout';
-import { createDb } from '@flash-sale/db';
+import { createDb, type Tx } from '@flash-sale/db';
 import { CuttableProxy, holdRowLock, spawnService, type ServiceProcess } from '@flash-sale/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { request, startTestApp, type TestApp } from './support/test-app.ts';
@@ -117,6 +117,67 @@ describe('a batch whose transaction fails', () => {
     // Nothing changed, so the snapshot the batcher's check cached stays: reads are still served.
     const cached = await t.redis.hget(`${t.config.redisKeyPrefix}:product:${productId}`, 'd');
     expect(cached && JSON.parse(cached).availableStock).toBe(50);
+  });
+});
+
+describe("a batch's expiry jobs", () => {
+  it('leave with its COMMIT: they are in Redis while MySQL has not answered it, each due at its hold\'s expires_at', async () => {
+    const productId = await t.createProduct({ totalStock: 10 });
+    const delayedBefore = (await t.queue('hold-expiry').getJobCounts('delayed')).delayed!;
+    const { proxy, url: viaProxy } = await CuttableProxy.inFrontOf(t.config.databaseUrl);
+    const db = createDb(viaProxy);
+    try {
+      await db.$queryRaw`SELECT 1`;
+      const batcher = createHoldBatcher({ ...t.services.deps, db });
+      const commitHeld = proxy.stallOn('\u0003COMMIT');
+      const hold = batcher.createHold({ productId, qty: 2 });
+      await commitHeld;
+      await vi.waitFor(async () => expect((await t.queue('hold-expiry').getJobCounts('delayed')).delayed).toBe(delayedBefore! + 1), { timeout: 5_000, interval: 50 });
+      expect(await t.db.hold.count({ where: { productId } })).toBe(0);
+      proxy.endStall('deliver');
+      const { id, expiresAt } = await hold;
+      const job = await t.queue('hold-expiry').getJob(`hold-${id}`);
+      expect(job?.data).toEqual({ holdId: id });
+      expect(Math.abs(job!.timestamp + job!.delay - expiresAt.getTime())).toBeLessThan(1_000);
+    } finally {
+      await db.$disconnect().catch(() => undefined);
+      await proxy.down();
+    }
+  });
+
+  it('are withdrawn when that COMMIT is rolled back and the batch run again: the jobs left are those of the holds that committed', async () => {
+    const productId = await t.createProduct({ totalStock: 10 });
+    // The first attempt's COMMIT is refused as a deadlock victim (as a certification conflict
+    // does on a replicated cluster): it is rolled back after its jobs left, and run again.
+    let refusals = 1;
+    let rolledBack: number[] = [];
+    const db = new Proxy(t.db, {
+      get(target, property) {
+        if (property === '$transaction') {
+          return (work: (tx: Tx) => Promise<unknown>, options: object) =>
+            target.$transaction(async (tx) => {
+              const result = await work(tx);
+              if (refusals-- > 0) {
+                rolledBack = (await tx.hold.findMany({ where: { productId }, select: { id: true } })).map((hold) => hold.id);
+                throw Object.assign(new Error('Deadlock found when trying to get lock'), { errno: 1213 });
+              }
+              return result;
+            }, options);
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const results = await createHoldsTogether({ ...t.services.deps, db }, productId, turnOf([{ qty: 1 }, { qty: 2 }]));
+    expect(refusals).toBe(-1);
+    const committed = results.map((result) => (result.ok ? result.value.id : 0));
+    expect(await t.db.hold.findMany({ where: { productId }, select: { id: true }, orderBy: { id: 'asc' } })).toEqual(committed.map((id) => ({ id })));
+    expect(rolledBack).toHaveLength(2);
+    expect(rolledBack.filter((id) => committed.includes(id))).toEqual([]);
+    await vi.waitFor(async () => {
+      for (const holdId of rolledBack) expect(await t.queue('hold-expiry').getJob(`hold-${holdId}`)).toBeUndefined();
+    }, { timeout: 5_000, interval: 50 });
+    for (const holdId of committed) expect((await t.queue('hold-expiry').getJob(`hold-${holdId}`))?.data).toEqual({ holdId });
   });
 });
 

@@ -1,5 +1,5 @@
 import { ServiceUnavailableError } from '@flash-sale/errors';
-import { runTransaction, type Tx } from '@flash-sale/db';
+import { isRetryableTransactionError, runTransaction, type Tx } from '@flash-sale/db';
 import type { CheckoutDeps } from './deps.ts';
 import { stockMovesIn } from './products/products-sql.ts';
 
@@ -46,10 +46,12 @@ export async function runCheckoutTransaction<T>(
 /**
  * MySQL unavailable, as the COMMIT's own failure. Not Prisma's transaction errors (P2028): its
  * timeout or a closed client ended the transaction before any COMMIT was sent, and it was
- * rolled back.
+ * rolled back. Nor a deadlock or lock-wait timeout on the last attempt (a 503 too): MySQL
+ * answered that it rolled the transaction back.
  */
 function isCommitInDoubt(error: unknown): boolean {
-  return error instanceof ServiceUnavailableError && (error.cause as { code?: unknown } | undefined)?.code !== 'P2028';
+  if (!(error instanceof ServiceUnavailableError)) return false;
+  return (error.cause as { code?: unknown } | undefined)?.code !== 'P2028' && !isRetryableTransactionError(error.cause);
 }
 
 async function mindCommitInDoubt(deps: Pick<CheckoutDeps, 'productCache' | 'logger'>, tx: Tx, inDoubt: () => Promise<void> | undefined): Promise<void> {

@@ -76,6 +76,11 @@ describe('runCheckoutTransaction', () => {
     expect(outcome).toEqual({ failure: 'service_unavailable', inDoubtCalls: [], forgotten: [], warnings: [] });
   });
 
+  it('a COMMIT refused as a deadlock victim on every attempt is not: each was rolled back for certain', async () => {
+    const outcome = await run(Array.from({ length: 4 }, () => ({ runsWork: true, fails: DEADLOCK })));
+    expect(outcome).toEqual({ failure: 'service_unavailable', inDoubtCalls: [], forgotten: [], warnings: [] });
+  });
+
   it('an inDoubt that fails does not replace the 503', async () => {
     const outcome = await run([{ runsWork: true, fails: LOST_COMMIT }], async () => {
       throw new Error('Redis refused');
