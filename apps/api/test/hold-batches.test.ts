@@ -123,7 +123,8 @@ describe('a batch whose transaction fails', () => {
 describe("a batch's expiry jobs", () => {
   it('leave with its COMMIT: they are in Redis while MySQL has not answered it, each due at its hold\'s expires_at', async () => {
     const productId = await t.createProduct({ totalStock: 10 });
-    const delayedBefore = (await t.queue('hold-expiry').getJobCounts('delayed')).delayed!;
+    const delayedHoldIds = async () => (await t.queue('hold-expiry').getJobs('delayed')).map((job) => job.data.holdId as number);
+    const before = new Set(await delayedHoldIds());
     const { proxy, url: viaProxy } = await CuttableProxy.inFrontOf(t.config.databaseUrl);
     const db = createDb(viaProxy);
     try {
@@ -132,10 +133,15 @@ describe("a batch's expiry jobs", () => {
       const commitHeld = proxy.stallOn('\u0003COMMIT');
       const hold = batcher.createHold({ productId, qty: 2 });
       await commitHeld;
-      await vi.waitFor(async () => expect((await t.queue('hold-expiry').getJobCounts('delayed')).delayed).toBe(delayedBefore! + 1), { timeout: 5_000, interval: 50 });
+      const sent = await vi.waitFor(async () => {
+        const added = (await delayedHoldIds()).filter((holdId) => !before.has(holdId));
+        expect(added).toHaveLength(1);
+        return added[0];
+      }, { timeout: 5_000, interval: 50 });
       expect(await t.db.hold.count({ where: { productId } })).toBe(0);
       proxy.endStall('deliver');
       const { id, expiresAt } = await hold;
+      expect(sent).toBe(id);
       const job = await t.queue('hold-expiry').getJob(`hold-${id}`);
       expect(job?.data).toEqual({ holdId: id });
       expect(Math.abs(job!.timestamp + job!.delay - expiresAt.getTime())).toBeLessThan(1_000);
@@ -145,10 +151,11 @@ describe("a batch's expiry jobs", () => {
     }
   });
 
-  it('are withdrawn when that COMMIT is rolled back and the batch run again: the jobs left are those of the holds that committed', async () => {
+  it('are withdrawn when the attempt they left with is rolled back and the batch run again: the jobs left are those of the holds that committed', async () => {
     const productId = await t.createProduct({ totalStock: 10 });
-    // The first attempt's COMMIT is refused as a deadlock victim (as a certification conflict
-    // does on a replicated cluster): it is rolled back after its jobs left, and run again.
+    // The first attempt fails as a deadlock victim once its work is done and its jobs are in
+    // Redis (as a COMMIT refused by a replicated cluster's certification would), so it is rolled
+    // back and run again.
     let refusals = 1;
     let rolledBack: number[] = [];
     const db = new Proxy(t.db, {
@@ -159,6 +166,9 @@ describe("a batch's expiry jobs", () => {
               const result = await work(tx);
               if (refusals-- > 0) {
                 rolledBack = (await tx.hold.findMany({ where: { productId }, select: { id: true } })).map((hold) => hold.id);
+                await vi.waitFor(async () => {
+                  for (const holdId of rolledBack) expect(await t.queue('hold-expiry').getJob(`hold-${holdId}`)).toBeDefined();
+                }, { timeout: 5_000, interval: 20 });
                 throw Object.assign(new Error('Deadlock found when trying to get lock'), { errno: 1213 });
               }
               return result;

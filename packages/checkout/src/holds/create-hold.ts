@@ -23,17 +23,18 @@ import { insertHolds } from './holds-sql.ts';
 // runs it again from the start (runTransaction), MySQL going away fails it, and then every
 // member gets the same 503 and nothing of the batch is in MySQL (no hold, no key completed) or
 // in Redis (the cache is written only after commit, and the cached snapshot stays, as nothing
-// changed, so reads are still served while MySQL is away; no job was sent, as they leave with
-// the COMMIT), unless MySQL went away during the COMMIT itself (below). A process killed
+// changed, so reads are still served while MySQL is away; the expiry jobs leave with the
+// COMMIT, so none was sent, or those sent with a COMMIT then refused for certain are being
+// withdrawn), unless MySQL went away during the COMMIT itself (below). A process killed
 // mid-batch leaves it uncommitted, so rolled back; if it dies as the COMMIT leaves, jobs may be
 // in Redis for holds that never committed, and each finds no hold and does nothing. A COMMIT
 // whose answer was lost may have taken effect (checkout-transaction.ts): members with an
 // Idempotency-Key get their hold on retry (the key was completed in the same transaction), the
 // cached snapshot is dropped so reads go to MySQL, and the holds' expiry jobs, sent with the
 // COMMIT, are kept. A COMMIT refused for certain (rolled back, then run again or failed) has its
-// jobs withdrawn. The expiry jobs of the whole batch leave in one addBulk as its COMMIT does,
-// and one cache write-through follows the commit; every member answers once both are done. If
-// Redis refuses them, the commit stands and the sweeper expires the holds on time.
+// jobs withdrawn. On success, the expiry jobs of the whole batch have left in one addBulk with
+// its COMMIT, one cache write-through follows the commit, and every member answers once both
+// are done. If Redis refuses them, the commit stands and the sweeper expires the holds on time.
 
 export interface CreateHoldInput {
   productId: number;
@@ -106,7 +107,8 @@ export async function createHoldsTogether(
       });
     });
     await completeIdempotencyKeys(tx, completions);
-    jobs = holdIds.length ? { holdIds, sent: sendAsCommitLeaves(() => enqueueExpiryJobs(deps, holdIds, expiresAt)) } : undefined;
+    const dueAt = expiresAt;
+    jobs = holdIds.length ? { holdIds, sent: sendAsCommitLeaves(() => enqueueExpiryJobs(deps, holdIds, dueAt)) } : undefined;
     return { results, snapshot, decisions, availableStockLeft: remaining };
   }, {
     inDoubt: async () => {
