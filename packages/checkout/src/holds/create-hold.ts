@@ -226,6 +226,7 @@ function sendAsCommitLeaves(send: () => Promise<void>): Promise<void> {
  */
 function withdrawExpiryJobs(deps: Deps, jobs: { holdIds: number[]; sent: Promise<void> } | undefined): void {
   if (!jobs) return;
+  deps.logger.info({ holdIds: jobs.holdIds }, 'hold batch rolled back after its expiry jobs left; withdrawing them');
   void jobs.sent.then(() => Promise.all(jobs.holdIds.map((holdId) => removeJobAfterCommit(deps, 'hold-expiry', { holdId }))));
 }
 
