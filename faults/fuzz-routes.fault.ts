@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAuditClean, expectLedgerExact } from './support/ledger.ts';
 import { call } from './support/load.ts';
-import { startFaultStack, type ApiProcess, type FaultStack } from './support/stack.ts';
+import { startFaultStackWithApi, type ApiProcess, type FaultStack } from './support/stack.ts';
 import { WEBHOOK_SECRET } from './support/webhooks.ts';
 
 // A property-based fuzz of every route, through real HTTP to a real api process: whatever the
@@ -23,8 +23,7 @@ const DOCUMENTED_CODES = new Set([
 let stack: FaultStack;
 let api: ApiProcess;
 beforeAll(async () => {
-  stack = await startFaultStack();
-  api = await stack.startApi({ PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET, BODY_LIMIT_BYTES: '4096' });
+  ({ stack, api } = await startFaultStackWithApi({ PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET, BODY_LIMIT_BYTES: '4096' }));
   for (const stock of [1_000, 1_000, 1]) await stack.createProduct(stock);
 });
 afterAll(async () => stack?.close());

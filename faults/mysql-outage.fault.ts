@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAuditClean, expectLedgerExact } from './support/ledger.ts';
 import { call, closedLoop, type Answer } from './support/load.ts';
-import { startFaultStack, type ApiProcess, type FaultStack } from './support/stack.ts';
+import { startFaultStackWithApi, type ApiProcess, type FaultStack } from './support/stack.ts';
 
 // MySQL goes away mid-load and comes back, in its two ways: killed (every connection dropped, new
 // ones refused, as a crashed or restarting server) or hanging (connections stay open and nothing
@@ -22,8 +22,7 @@ const HANG_MS = 20_000;
 let stack: FaultStack;
 let api: ApiProcess;
 beforeAll(async () => {
-  stack = await startFaultStack();
-  api = await stack.startApi();
+  ({ stack, api } = await startFaultStackWithApi());
 });
 afterAll(async () => stack?.close());
 

@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectAuditClean, expectLedgerExact } from './support/ledger.ts';
 import { call } from './support/load.ts';
-import { startFaultStack, type ApiProcess, type FaultStack } from './support/stack.ts';
+import { startFaultStackWithApi, type ApiProcess, type FaultStack } from './support/stack.ts';
 import { sendWebhook, WEBHOOK_SECRET } from './support/webhooks.ts';
 
 // Payments that arrive just before their order's deadline while the payment-webhook queue is
@@ -15,8 +15,7 @@ const env = { PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET, ORDER_PAYMENT_TIMEOUT_SECO
 let stack: FaultStack;
 let api: ApiProcess;
 beforeAll(async () => {
-  stack = await startFaultStack();
-  api = await stack.startApi(env);
+  ({ stack, api } = await startFaultStackWithApi(env));
   await stack.startWorker(env);
 });
 afterAll(async () => stack?.close());

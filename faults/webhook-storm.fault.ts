@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ServiceProcess } from '@flash-sale/testing';
 import { expectAuditClean, expectLedgerExact } from './support/ledger.ts';
 import { call, type Answer } from './support/load.ts';
-import { startFaultStack, type ApiProcess, type FaultStack } from './support/stack.ts';
+import { startFaultStackWithApi, type ApiProcess, type FaultStack } from './support/stack.ts';
 import { sendWebhook, WEBHOOK_SECRET } from './support/webhooks.ts';
 
 // A storm of payment webhooks: for each order a success and a failure (different keys, sent in
@@ -14,8 +14,7 @@ const env = { PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET, SWEEP_INTERVAL_SECONDS: '1
 let stack: FaultStack;
 let api: ApiProcess;
 beforeAll(async () => {
-  stack = await startFaultStack();
-  api = await stack.startApi(env);
+  ({ stack, api } = await startFaultStackWithApi(env));
 });
 afterAll(async () => stack?.close());
 

@@ -4,7 +4,7 @@ import type { ServiceProcess } from '@flash-sale/testing';
 import { Queue } from 'bullmq';
 import { expectAuditClean, expectLedgerExact } from './support/ledger.ts';
 import { call } from './support/load.ts';
-import { startFaultStack, type ApiProcess, type FaultStack } from './support/stack.ts';
+import { startFaultStackWithApi, type ApiProcess, type FaultStack } from './support/stack.ts';
 
 // A worker SIGKILLed while 500 holds come due: BullMQ's stalled-job recovery, a second worker
 // and the sweeper between them expire each hold exactly once, and every unit comes back.
@@ -13,8 +13,7 @@ const env = { HOLD_TTL_SECONDS: '3', SWEEP_INTERVAL_SECONDS: '1', WORKER_CONCURR
 let stack: FaultStack;
 let api: ApiProcess;
 beforeAll(async () => {
-  stack = await startFaultStack();
-  api = await stack.startApi(env);
+  ({ stack, api } = await startFaultStackWithApi(env));
 });
 afterAll(async () => stack?.close());
 

@@ -1,7 +1,7 @@
 import { expect, vi } from 'vitest';
 import { expectAuditClean, expectLedgerExact } from './ledger.ts';
 import { call, closedLoop, type Answer } from './load.ts';
-import { startFaultStack, type ApiProcess, type FaultStack } from './stack.ts';
+import { startFaultStackWithApi, type ApiProcess, type FaultStack } from './stack.ts';
 import { sendWebhook, WEBHOOK_SECRET } from './webhooks.ts';
 
 /**
@@ -10,9 +10,8 @@ import { sendWebhook, WEBHOOK_SECRET } from './webhooks.ts';
  * the fault comes due within the case.
  */
 export async function startSale(): Promise<{ stack: FaultStack; api: ApiProcess }> {
-  const stack = await startFaultStack();
   const env = { HOLD_TTL_SECONDS: '3', SWEEP_INTERVAL_SECONDS: '1', PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET };
-  const api = await stack.startApi(env);
+  const { stack, api } = await startFaultStackWithApi(env);
   await stack.startWorker(env);
   return { stack, api };
 }

@@ -89,6 +89,12 @@ export async function startFaultStack(): Promise<FaultStack> {
   };
 }
 
+/** startFaultStack with the api running on it, started with `extra` in its environment. */
+export async function startFaultStackWithApi(extra?: Record<string, string>): Promise<{ stack: FaultStack; api: ApiProcess }> {
+  const stack = await startFaultStack();
+  return { stack, api: await stack.startApi(extra) };
+}
+
 /** `flash-sale <args>` as a real process, on the case's stores (directly, not through the proxy). */
 export function runCli(stack: FaultStack, args: string[]): Promise<ScriptRun> {
   const env = { ...process.env, ...stack.env({ LOG_LEVEL: 'silent', DATABASE_URL: stack.databaseUrl }) };

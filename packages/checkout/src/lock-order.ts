@@ -47,6 +47,32 @@ function claimRank(tx: Tx, name: LockName): void {
   highestRankHeld.set(tx, RANK[name]);
 }
 
+// What each table's locking reads return, its columns named as the Locked* types name them.
+const PRODUCT_COLUMNS = Prisma.sql`id, code, name, price, total_stock AS totalStock, available_stock AS availableStock, stock_version AS stockVersion`;
+const HOLD_COLUMNS = Prisma.sql`id, product_id AS productId, qty, status, expires_at AS expiresAt`;
+const ORDER_COLUMNS = Prisma.sql`id, hold_id AS holdId, product_id AS productId, qty, status, cancel_reason AS cancelReason, payment_due_at AS paymentDueAt`;
+const PAYMENT_EVENT_COLUMNS = Prisma.sql`id, idempotency_key AS idempotencyKey, order_id AS orderId, result, outcome, received_at AS receivedAt`;
+
+/** One row by primary key, locked at `rank`; undefined when there is none. */
+async function lockOneRow<T>(tx: Tx, rank: LockName, query: Prisma.Sql): Promise<T | undefined> {
+  claimRank(tx, rank);
+  const rows = await tx.$queryRaw<T[]>(query);
+  return rows[0];
+}
+
+/**
+ * The rows of a list of ids (their primary keys; for the payment events, their orders'), locked
+ * at `rank` in one statement: `select` is given the ids sorted and joined, and orders the rows by
+ * them. Nothing is sent for no ids.
+ */
+async function lockRowsOf<T>(tx: Tx, rank: LockName, ids: number[], select: (ids: Prisma.Sql) => Prisma.Sql): Promise<T[]> {
+  claimRank(tx, rank);
+  if (ids.length === 0) return [];
+  return tx.$queryRaw<T[]>(select(Prisma.join([...ids].sort((a, b) => a - b))));
+}
+
+const skipLockedIf = (skipLocked: boolean) => (skipLocked ? Prisma.sql`SKIP LOCKED` : Prisma.empty);
+
 export interface LockedProduct {
   id: number;
   code: string;
@@ -57,23 +83,13 @@ export interface LockedProduct {
   stockVersion: number;
 }
 
-export async function lockProduct(tx: Tx, productId: number): Promise<LockedProduct | undefined> {
-  claimRank(tx, 'product');
-  const rows = await tx.$queryRaw<LockedProduct[]>`
-    SELECT id, code, name, price, total_stock AS totalStock, available_stock AS availableStock,
-           stock_version AS stockVersion
-    FROM products WHERE id = ${productId} FOR UPDATE`;
-  return rows[0];
+export function lockProduct(tx: Tx, productId: number): Promise<LockedProduct | undefined> {
+  return lockOneRow(tx, 'product', Prisma.sql`SELECT ${PRODUCT_COLUMNS} FROM products WHERE id = ${productId} FOR UPDATE`);
 }
 
 /** Several products at once, in id order (the sweeper returning stock to many products). */
-export async function lockProducts(tx: Tx, productIds: number[]): Promise<LockedProduct[]> {
-  claimRank(tx, 'product');
-  if (productIds.length === 0) return [];
-  return tx.$queryRaw<LockedProduct[]>`
-    SELECT id, code, name, price, total_stock AS totalStock, available_stock AS availableStock,
-           stock_version AS stockVersion
-    FROM products WHERE id IN (${Prisma.join(productIds)}) ORDER BY id FOR UPDATE`;
+export function lockProducts(tx: Tx, productIds: number[]): Promise<LockedProduct[]> {
+  return lockRowsOf(tx, 'product', productIds, (ids) => Prisma.sql`SELECT ${PRODUCT_COLUMNS} FROM products WHERE id IN (${ids}) ORDER BY id FOR UPDATE`);
 }
 
 export interface LockedHold {
@@ -84,12 +100,8 @@ export interface LockedHold {
   expiresAt: Date;
 }
 
-export async function lockHold(tx: Tx, holdId: number): Promise<LockedHold | undefined> {
-  claimRank(tx, 'hold');
-  const rows = await tx.$queryRaw<LockedHold[]>`
-    SELECT id, product_id AS productId, qty, status, expires_at AS expiresAt
-    FROM holds WHERE id = ${holdId} FOR UPDATE`;
-  return rows[0];
+export function lockHold(tx: Tx, holdId: number): Promise<LockedHold | undefined> {
+  return lockOneRow(tx, 'hold', Prisma.sql`SELECT ${HOLD_COLUMNS} FROM holds WHERE id = ${holdId} FOR UPDATE`);
 }
 
 export interface LockedOrder {
@@ -102,13 +114,8 @@ export interface LockedOrder {
   paymentDueAt: Date;
 }
 
-export async function lockOrder(tx: Tx, orderId: number): Promise<LockedOrder | undefined> {
-  claimRank(tx, 'order');
-  const rows = await tx.$queryRaw<LockedOrder[]>`
-    SELECT id, hold_id AS holdId, product_id AS productId, qty, status, cancel_reason AS cancelReason,
-           payment_due_at AS paymentDueAt
-    FROM orders WHERE id = ${orderId} FOR UPDATE`;
-  return rows[0];
+export function lockOrder(tx: Tx, orderId: number): Promise<LockedOrder | undefined> {
+  return lockOneRow(tx, 'order', Prisma.sql`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ${orderId} FOR UPDATE`);
 }
 
 export interface LockedPaymentEvent {
@@ -120,12 +127,8 @@ export interface LockedPaymentEvent {
   receivedAt: Date;
 }
 
-export async function lockPaymentEvent(tx: Tx, eventId: number): Promise<LockedPaymentEvent | undefined> {
-  claimRank(tx, 'paymentEvent');
-  const rows = await tx.$queryRaw<LockedPaymentEvent[]>`
-    SELECT id, idempotency_key AS idempotencyKey, order_id AS orderId, result, outcome, received_at AS receivedAt
-    FROM payment_events WHERE id = ${eventId} FOR UPDATE`;
-  return rows[0];
+export function lockPaymentEvent(tx: Tx, eventId: number): Promise<LockedPaymentEvent | undefined> {
+  return lockOneRow(tx, 'paymentEvent', Prisma.sql`SELECT ${PAYMENT_EVENT_COLUMNS} FROM payment_events WHERE id = ${eventId} FOR UPDATE`);
 }
 
 /**
@@ -135,24 +138,13 @@ export async function lockPaymentEvent(tx: Tx, eventId: number): Promise<LockedP
  * above). With `skipLocked`, a hold another transaction holds (its own job, a release, an order
  * being made from it) is left to that transaction.
  */
-export async function lockHoldsById(tx: Tx, holdIds: number[], options: { skipLocked: boolean }): Promise<LockedHold[]> {
-  claimRank(tx, 'hold');
-  if (holdIds.length === 0) return [];
-  const ids = Prisma.join([...holdIds].sort((a, b) => a - b));
-  return tx.$queryRaw<LockedHold[]>`
-    SELECT id, product_id AS productId, qty, status, expires_at AS expiresAt
-    FROM holds WHERE id IN (${ids}) ORDER BY id FOR UPDATE ${options.skipLocked ? Prisma.sql`SKIP LOCKED` : Prisma.empty}`;
+export function lockHoldsById(tx: Tx, holdIds: number[], options: { skipLocked: boolean }): Promise<LockedHold[]> {
+  return lockRowsOf(tx, 'hold', holdIds, (ids) => Prisma.sql`SELECT ${HOLD_COLUMNS} FROM holds WHERE id IN (${ids}) ORDER BY id FOR UPDATE ${skipLockedIf(options.skipLocked)}`);
 }
 
 /** Orders by id, in id order, for the payment timeout (job and sweeper); as lockHoldsById. */
-export async function lockOrdersById(tx: Tx, orderIds: number[], options: { skipLocked: boolean }): Promise<LockedOrder[]> {
-  claimRank(tx, 'order');
-  if (orderIds.length === 0) return [];
-  const ids = Prisma.join([...orderIds].sort((a, b) => a - b));
-  return tx.$queryRaw<LockedOrder[]>`
-    SELECT id, hold_id AS holdId, product_id AS productId, qty, status, cancel_reason AS cancelReason,
-           payment_due_at AS paymentDueAt
-    FROM orders WHERE id IN (${ids}) ORDER BY id FOR UPDATE ${options.skipLocked ? Prisma.sql`SKIP LOCKED` : Prisma.empty}`;
+export function lockOrdersById(tx: Tx, orderIds: number[], options: { skipLocked: boolean }): Promise<LockedOrder[]> {
+  return lockRowsOf(tx, 'order', orderIds, (ids) => Prisma.sql`SELECT ${ORDER_COLUMNS} FROM orders WHERE id IN (${ids}) ORDER BY id FOR UPDATE ${skipLockedIf(options.skipLocked)}`);
 }
 
 /**
@@ -162,13 +154,14 @@ export async function lockOrdersById(tx: Tx, orderIds: number[], options: { skip
  * being stored meanwhile (it waits, then is stored with its real received_at, which is after the
  * deadline that this timeout is acting on).
  */
-export async function lockUnsettledPaymentEventsOfOrders(tx: Tx, orderIds: number[]): Promise<LockedPaymentEvent[]> {
-  claimRank(tx, 'paymentEvent');
-  if (orderIds.length === 0) return [];
-  const ids = Prisma.join([...orderIds].sort((a, b) => a - b));
-  return tx.$queryRaw<LockedPaymentEvent[]>`
-    SELECT id, idempotency_key AS idempotencyKey, order_id AS orderId, result, outcome, received_at AS receivedAt
-    FROM payment_events FORCE INDEX (payment_events_order_id_idx)
-    WHERE order_id IN (${ids}) AND outcome IS NULL
-    ORDER BY order_id, received_at, id FOR UPDATE`;
+export function lockUnsettledPaymentEventsOfOrders(tx: Tx, orderIds: number[]): Promise<LockedPaymentEvent[]> {
+  return lockRowsOf(
+    tx,
+    'paymentEvent',
+    orderIds,
+    (ids) => Prisma.sql`
+      SELECT ${PAYMENT_EVENT_COLUMNS} FROM payment_events FORCE INDEX (payment_events_order_id_idx)
+      WHERE order_id IN (${ids}) AND outcome IS NULL
+      ORDER BY order_id, received_at, id FOR UPDATE`,
+  );
 }
