@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase } from '@flash-sale/db/testing';
 import { readStockLedger } from '@flash-sale/checkout';
 import { createJobQueues } from '@flash-sale/queues';
-import { deleteRedisPrefix, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
+import { deleteRedisPrefix, serviceEntry, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
 import { Redis } from 'ioredis';
 import { startService, startWorker, type Service } from './support/processes.ts';
 import { rawSqlHolds } from './support/raw-sql.ts';
@@ -24,7 +24,7 @@ const want = (section: string) => !only || only.includes(section);
 // The processes as production runs them: compiled by `npm run build`, started with plain node.
 const apiMain = fileURLToPath(new URL('../dist/api.js', import.meta.url));
 const workerMain = fileURLToPath(new URL('../dist/worker.js', import.meta.url));
-const apiSource = fileURLToPath(new URL('../apps/api/src/main.ts', import.meta.url));
+const apiSource = serviceEntry.api;
 const bareFastify = fileURLToPath(new URL('./bare-fastify.ts', import.meta.url));
 // With the Node flags production gives them: the image's api command and `npm run start:prod`
 // (packages/config/test/deployment-files.test.ts keeps the three equal).

@@ -1,14 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import type { Db } from '@flash-sale/db';
 import { createTestDatabase, type TestDatabase } from '@flash-sale/db/testing';
-import { CuttableProxy, runScript, spawnService, uniqueRedisPrefix, type ScriptRun, type ServiceProcess } from '@flash-sale/testing';
+import { CuttableProxy, runScript, serviceEntry, spawnService, uniqueRedisPrefix, type ScriptRun, type ServiceProcess } from '@flash-sale/testing';
 import { Redis } from 'ioredis';
 import { DisposableRedis } from './redis-server.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const apiMain = fileURLToPath(new URL('../../apps/api/src/main.ts', import.meta.url));
-const workerMain = fileURLToPath(new URL('../../apps/worker/src/main.ts', import.meta.url));
-const cliMain = fileURLToPath(new URL('../../apps/cli/src/main.ts', import.meta.url));
 
 export interface ApiProcess extends ServiceProcess {
   url: string;
@@ -66,12 +63,12 @@ export async function startFaultStack(): Promise<FaultStack> {
     prefix,
     env,
     async startApi(extra) {
-      const api = await spawnService({ entry: apiMain, env: env(extra), ready: (line) => String(line.msg).startsWith('Server listening') });
+      const api = await spawnService({ entry: serviceEntry.api, env: env(extra), ready: (line) => String(line.msg).startsWith('Server listening') });
       const url = String(api.lines.find((line) => String(line.msg).startsWith('Server listening'))!.msg).replace('Server listening at ', '');
       return { ...api, url };
     },
     startWorker(extra) {
-      return spawnService({ entry: workerMain, env: env(extra), ready: (line) => line.msg === 'worker ready' });
+      return spawnService({ entry: serviceEntry.worker, env: env(extra), ready: (line) => line.msg === 'worker ready' });
     },
     async createProduct(totalStock, options = {}) {
       products += 1;
@@ -98,5 +95,5 @@ export async function startFaultStackWithApi(extra?: Record<string, string>): Pr
 /** `flash-sale <args>` as a real process, on the case's stores (directly, not through the proxy). */
 export function runCli(stack: FaultStack, args: string[]): Promise<ScriptRun> {
   const env = { ...process.env, ...stack.env({ LOG_LEVEL: 'silent', DATABASE_URL: stack.databaseUrl }) };
-  return runScript({ entry: cliMain, args, env, cwd: repoRoot });
+  return runScript({ entry: serviceEntry.cli, args, env, cwd: repoRoot });
 }

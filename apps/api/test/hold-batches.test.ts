@@ -1,7 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import { createHoldBatcher, createHoldsTogether, type HoldRequest } from '@flash-sale/checkout';
 import { createDb, type Tx } from '@flash-sale/db';
-import { CuttableProxy, holdRowLock, spawnService, type ServiceProcess } from '@flash-sale/testing';
+import { CuttableProxy, holdRowLock, serviceEntry, spawnService, type ServiceProcess } from '@flash-sale/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { request, startTestApp, type TestApp } from './support/test-app.ts';
 
@@ -203,7 +202,6 @@ async function waitingOnLock(): Promise<number> {
 }
 
 describe('two api processes on one product', () => {
-  const apiMain = fileURLToPath(new URL('../src/main.ts', import.meta.url));
   const apis: ServiceProcess[] = [];
   afterAll(() => {
     for (const api of apis) if (api.child.exitCode === null) api.child.kill('SIGKILL');
@@ -212,7 +210,7 @@ describe('two api processes on one product', () => {
   it('stock 100, 1,000 parallel holds across both: exactly 100 units granted, ledger exact in MySQL and in the cache', async () => {
     const env = { NODE_ENV: 'test', DATABASE_URL: t.config.databaseUrl, REDIS_URL: t.config.redisUrl, REDIS_KEY_PREFIX: t.config.redisKeyPrefix, HOST: '127.0.0.1', PORT: '0' };
     for (let index = 0; index < 2; index += 1) {
-      apis.push(await spawnService({ entry: apiMain, env, ready: (line) => String(line.msg).startsWith('Server listening') }));
+      apis.push(await spawnService({ entry: serviceEntry.api, env, ready: (line) => String(line.msg).startsWith('Server listening') }));
     }
     const urls = apis.map((api) => String(api.lines.find((line) => String(line.msg).startsWith('Server listening'))!.msg).replace('Server listening at ', ''));
     const productId = await t.createProduct({ totalStock: 100 });

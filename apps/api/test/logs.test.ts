@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { logFormatOf } from '@flash-sale/logger';
+import { serviceEntry } from '@flash-sale/testing';
 import { request, startTestApp, type TestApp } from './support/test-app.ts';
 
 // Logs people can read: pretty on a terminal (or with LOG_FORMAT=pretty), JSON anywhere else
 // and with LOG_FORMAT=json; one line per request at info.
 
-const apiMain = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const apiMain = serviceEntry.api;
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp();

@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { holdRowLock, spawnService } from '@flash-sale/testing';
+import { holdRowLock, serviceEntry, spawnService } from '@flash-sale/testing';
 import { request, startTestApp, type TestApp } from './support/test-app.ts';
 
 // The api as a real process: refusing a bad configuration at start, and a graceful SIGTERM.
 
-const apiMain = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const apiMain = serviceEntry.api;
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp();
@@ -70,7 +70,7 @@ describe('api graceful shutdown', () => {
 describe('npm start: the api and a worker side by side', () => {
   const launcher = fileURLToPath(new URL('../../../packages/process/src/run-together.ts', import.meta.url));
   // The entry points `npm start` passes it.
-  const entries = ['apps/api/src/main.ts', 'apps/worker/src/main.ts'].map((path) => fileURLToPath(new URL(`../../../${path}`, import.meta.url)));
+  const entries = [serviceEntry.api, serviceEntry.worker];
 
   it.each([
     ['Ctrl-C', 'SIGINT'],

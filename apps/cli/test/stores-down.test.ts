@@ -1,8 +1,7 @@
 import { loadConfig } from '@flash-sale/config';
-import { testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
+import { startSilentRedis, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
 import { describe, expect, it } from 'vitest';
 import { expectExitCode, runCli } from './support/run-cli.ts';
-import { startSilentRedis } from './support/silent-redis.ts';
 
 // A store that cannot be reached, or stops answering: one line on stderr, exit 3, within
 // seconds. Nothing listens on port 9 (discard), so a connection there is refused.

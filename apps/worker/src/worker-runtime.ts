@@ -1,8 +1,8 @@
 import { Worker, type Processor } from 'bullmq';
-import { createCheckoutDeps, createHoldExpiryBatcher, type CheckoutDeps, type Clock } from '@flash-sale/checkout';
+import { createCheckoutDeps, createHoldExpiryBatcher } from '@flash-sale/checkout';
 import type { Config } from '@flash-sale/config';
 import type { Logger } from '@flash-sale/logger';
-import { createProcessMetrics, openStores, type ProcessMetrics, type Stores } from '@flash-sale/process';
+import { createProcessMetrics, openStores, type Stores } from '@flash-sale/process';
 import { bullPrefix, createWorkerRedis, legacySweeperSchedulerId, logConnectionHealth, type QueueName } from '@flash-sale/queues';
 import type { Redis } from 'ioredis';
 import { backoffStrategy } from './backoff.ts';
@@ -14,9 +14,7 @@ import { startSweeperLoop, type SweeperLoop } from './sweeper-loop.ts';
 
 export interface WorkerRuntime {
   stores: Stores;
-  deps: CheckoutDeps;
   workers: Worker[];
-  metrics: ProcessMetrics;
   metricsServer: MetricsServer;
   /** Stops taking jobs, waits for the active ones, then closes Redis and MySQL. Idempotent. */
   close(): Promise<void>;
@@ -33,10 +31,10 @@ const HOLD_EXPIRY_CONCURRENCY_FACTOR = 16;
  * The worker's composition, in order: its stores, the metrics that read the queues, the domain;
  * then one BullMQ worker per queue (each running WORKER_CONCURRENCY jobs at once) and the sweeper.
  */
-export async function startWorkerRuntime(config: Config, logger: Logger, options: { clock?: Clock } = {}): Promise<WorkerRuntime> {
+export async function startWorkerRuntime(config: Config, logger: Logger): Promise<WorkerRuntime> {
   const stores = openStores(config, logger, 'worker');
   const metrics = createProcessMetrics('worker', (queue) => stores.jobs.counts(queue));
-  const deps = createCheckoutDeps(stores, { settings: config, logger, metrics: metrics.checkout, clock: options.clock });
+  const deps = createCheckoutDeps(stores, { settings: config, logger, metrics: metrics.checkout });
   const processors: Record<QueueName, Processor> = {
     'hold-expiry': holdExpiryProcessor(createHoldExpiryBatcher(deps)),
     'order-timeout': orderTimeoutProcessor(deps),
@@ -86,9 +84,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger, options
   let closing: Promise<void> | undefined;
   return {
     stores,
-    deps,
     workers,
-    metrics,
     metricsServer,
     close() {
       closing ??= (async () => {

@@ -1,5 +1,6 @@
 import type { JobPayload, QueueName } from '@flash-sale/queues';
 import type { CheckoutDeps } from './deps.ts';
+import type { EndedHoldStatus } from './holds/hold-view.ts';
 import type { ProductSnapshot } from './products/product-snapshot.ts';
 
 /** One state change a commit made, told as one log line with its ids. */
@@ -40,7 +41,7 @@ export async function reportHoldsEnded(
   ended: {
     holds: { id: number; productId: number; qty: number }[];
     snapshots: ProductSnapshot[];
-    status: 'expired' | 'released';
+    status: EndedHoldStatus;
     by: 'job' | 'sweeper' | 'request';
     alongside?: (() => Promise<unknown>)[];
   },

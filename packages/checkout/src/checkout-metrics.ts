@@ -1,4 +1,6 @@
 import type { CancelReason, PaymentEventOutcome } from '@flash-sale/db';
+import type { EndedHoldStatus } from './holds/hold-view.ts';
+import type { FinalOrderStatus } from './orders/order-view.ts';
 
 /**
  * What the domain counts. The domain calls these; it never imports prom-client, and tests or
@@ -8,10 +10,10 @@ export interface CheckoutMetrics {
   holdCreated(qty: number): void;
   holdRejected(reason: 'insufficient_stock' | 'product_not_found'): void;
   /** A hold stopped holding stock: expired (by its job, the sweeper or a request) or released. */
-  holdEnded(status: 'expired' | 'released', by: 'job' | 'sweeper' | 'request', count?: number): void;
+  holdEnded(status: EndedHoldStatus, by: 'job' | 'sweeper' | 'request', count?: number): void;
   orderCreated(): void;
   /** An order reached a final state. */
-  orderFinalized(status: 'paid' | 'cancelled', reason: CancelReason | null, count?: number): void;
+  orderFinalized(status: FinalOrderStatus, reason: CancelReason | null, count?: number): void;
   /** received and duplicate at ingestion; the recorded outcome when the worker applies it. */
   paymentEvent(outcome: 'received' | 'duplicate' | PaymentEventOutcome): void;
 }

@@ -1,4 +1,4 @@
-import { UNREACHABLE_SYSTEM_CODES } from '@flash-sale/errors';
+import { ServiceUnavailableError, UNREACHABLE_SYSTEM_CODES } from '@flash-sale/errors';
 
 // Recognises MySQL/MariaDB failures as the Prisma driver adapter reports them
 // (PrismaClientKnownRequestError whose meta.driverAdapterError.cause carries the server's code).
@@ -66,4 +66,14 @@ export function isDatabaseUnavailableError(error: unknown): boolean {
   }
   const nested = driverCause(error)?.cause;
   return typeof nested === 'string' && [...UNREACHABLE_SYSTEM_CODES].some((system) => nested.includes(system));
+}
+
+/** The 503 for a MySQL that is unreachable or stopped answering (isDatabaseUnavailableError). */
+export function mysqlUnavailable(cause: unknown): ServiceUnavailableError {
+  return new ServiceUnavailableError('MySQL is unavailable.', { cause, retryAfterSeconds: 2 });
+}
+
+/** The 503 for a deadlock or lock-wait timeout that running the transaction again did not resolve. */
+export function lockContention(cause: unknown): ServiceUnavailableError {
+  return new ServiceUnavailableError('Lock contention did not resolve; retry shortly.', { cause, retryAfterSeconds: 1 });
 }

@@ -1,3 +1,4 @@
+import { UNREACHABLE_SYSTEM_CODES } from '@flash-sale/errors';
 import { DriverAdapterError, type SqlDriverAdapter, type SqlDriverAdapterFactory, type Transaction } from '@prisma/driver-adapter-utils';
 
 /**
@@ -27,9 +28,9 @@ const CONNECT_FAILURES = new Set([
   2002, 2003, // cannot connect (socket, TCP)
   45012, // driver: connection timeout
 ]);
-// Only the codes of a connect that failed (a reset or broken pipe happens to a connection that
-// was open, which says nothing about new connections): a subset of UNREACHABLE_SYSTEM_CODES.
-const CONNECT_SYSTEM_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
+// Only the codes of a connect that failed: the unreachable ones but a reset or a broken pipe,
+// which happen to a connection that was open and say nothing about new connections.
+const CONNECT_SYSTEM_CODES = new Set([...UNREACHABLE_SYSTEM_CODES].filter((code) => code !== 'ECONNRESET' && code !== 'EPIPE'));
 
 /**
  * Whether `error` says no connection could be opened: a refused or timed-out connect, or the

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ServiceUnavailableError } from '@flash-sale/errors';
 import type { Db, Tx } from './client.ts';
-import { isDatabaseUnavailableError, isRetryableTransactionError } from './db-errors.ts';
+import { isDatabaseUnavailableError, isRetryableTransactionError, lockContention, mysqlUnavailable } from './db-errors.ts';
 import { NO_ANSWER_MS } from './fail-fast-adapter.ts';
 
 export interface TransactionOptions {
@@ -37,10 +36,10 @@ export async function runTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, op
           await sleep(Math.random() * 20 * attempt);
           continue;
         }
-        throw new ServiceUnavailableError('Lock contention did not resolve; retry shortly.', { cause: error, retryAfterSeconds: 1 });
+        throw lockContention(error);
       }
       if (isDatabaseUnavailableError(error)) {
-        throw new ServiceUnavailableError('MySQL is unavailable.', { cause: error, retryAfterSeconds: 2 });
+        throw mysqlUnavailable(error);
       }
       throw error;
     }

@@ -2,4 +2,4 @@ export { queueCatalog, queueNames, legacySweeperSchedulerId, type QueueName, typ
 export { createJobQueues, bullPrefix, type JobQueues } from './job-queues.ts';
 export { createFailFastRedis, createWorkerRedis, logConnectionHealth, redisReady } from './redis-connection.ts';
 export { withDeadline } from './with-deadline.ts';
-export { isRedisUnavailableError } from './redis-errors.ts';
+export { isRedisUnavailableError, redisUnavailable } from './redis-errors.ts';

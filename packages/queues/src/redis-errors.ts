@@ -1,4 +1,4 @@
-import { UNREACHABLE_SYSTEM_CODES } from '@flash-sale/errors';
+import { ServiceUnavailableError, UNREACHABLE_SYSTEM_CODES } from '@flash-sale/errors';
 
 // What ioredis says when Redis is down or went away (fail-fast connections: no offline queue, one
 // retry, a command timeout).
@@ -14,4 +14,9 @@ export function isRedisUnavailableError(error: unknown): boolean {
   if (typeof code === 'string' && UNREACHABLE_SYSTEM_CODES.has(code)) return true;
   // A refused connect re-thrown with the code only in its message ("connect ECONNREFUSED …").
   return error.name === 'MaxRetriesPerRequestError' || [...UNREACHABLE_MESSAGES, 'ECONNREFUSED'].some((text) => error.message.includes(text));
+}
+
+/** The 503 for a Redis that is unreachable or stopped answering (isRedisUnavailableError). */
+export function redisUnavailable(cause: unknown): ServiceUnavailableError {
+  return new ServiceUnavailableError('Redis is unavailable.', { cause, retryAfterSeconds: 2 });
 }

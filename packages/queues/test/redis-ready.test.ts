@@ -1,21 +1,13 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { testRedisUrl } from '@flash-sale/testing';
+import { startSilentRedis, testRedisUrl, type SilentRedis } from '@flash-sale/testing';
 import { createFailFastRedis, redisReady } from '../src/index.ts';
 
 const connections: Redis[] = [];
-const servers: Server[] = [];
-const sockets: Socket[] = [];
+const silentServers: SilentRedis[] = [];
 afterEach(async () => {
   for (const connection of connections.splice(0)) connection.disconnect();
-  await Promise.all(
-    servers.splice(0).map((server) => {
-      const closed = new Promise((resolve) => server.close(resolve));
-      for (const socket of sockets.splice(0)) socket.destroy();
-      return closed;
-    }),
-  );
+  await Promise.all(silentServers.splice(0).map((server) => server.close()));
 });
 
 function connect(url: string): Redis {
@@ -25,14 +17,11 @@ function connect(url: string): Redis {
   return connection;
 }
 
-/** A TCP server that accepts connections and never says a word: a Redis that hangs. */
-async function silentServer(): Promise<number> {
-  const server = createServer((socket) => void sockets.push(socket));
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+/** A Redis that accepts connections and never says a word: one that hangs. */
+async function silentRedisUrl(): Promise<string> {
+  const server = await startSilentRedis({ handshake: false });
+  silentServers.push(server);
+  return server.url;
 }
 
 describe('redisReady', () => {
@@ -51,7 +40,7 @@ describe('redisReady', () => {
   });
 
   it('rejects with the deadline when the server accepts and never answers', async () => {
-    const connection = connect(`redis://127.0.0.1:${await silentServer()}`);
+    const connection = connect(await silentRedisUrl());
     await expect(redisReady(connection, 300, 'test Redis')).rejects.toThrow('test Redis: no answer within 300 ms');
   });
 });

@@ -10,3 +10,5 @@ export { runnerArgs } from './runner-args.ts';
 export { TestClock } from './test-clock.ts';
 export { startTestStores, type TestStores } from './test-stores.ts';
 export { request, type JsonResponse } from './json-request.ts';
+export { startSilentRedis, type SilentRedis } from './silent-redis.ts';
+export { serviceEntry } from './service-entries.ts';

@@ -2,12 +2,11 @@ import {
   AppError,
   MalformedBodyError,
   PayloadTooLargeError,
-  ServiceUnavailableError,
   UnsupportedMediaTypeError,
   ValidationFailedError,
 } from '@flash-sale/errors';
-import { isDatabaseUnavailableError, isRetryableTransactionError } from '@flash-sale/db';
-import { isRedisUnavailableError } from '@flash-sale/queues';
+import { isDatabaseUnavailableError, isRetryableTransactionError, lockContention, mysqlUnavailable } from '@flash-sale/db';
+import { isRedisUnavailableError, redisUnavailable } from '@flash-sale/queues';
 
 interface FastifyLikeError {
   code?: string;
@@ -35,10 +34,10 @@ export function toAppError(error: unknown, context: { contentType: string | unde
   if (error instanceof SyntaxError || (fastifyError.statusCode === 400 && !fastifyError.code?.startsWith('FST_ERR_VALIDATION'))) {
     return new MalformedBodyError();
   }
-  if (isDatabaseUnavailableError(error)) return new ServiceUnavailableError('MySQL is unavailable.', { cause: error, retryAfterSeconds: 2 });
+  if (isDatabaseUnavailableError(error)) return mysqlUnavailable(error);
   // A deadlock or lock-wait timeout outside runTransaction's retries: contention, a 503.
-  if (isRetryableTransactionError(error)) return new ServiceUnavailableError('Lock contention did not resolve; retry shortly.', { cause: error, retryAfterSeconds: 1 });
-  if (isRedisUnavailableError(error)) return new ServiceUnavailableError('Redis is unavailable.', { cause: error, retryAfterSeconds: 2 });
+  if (isRetryableTransactionError(error)) return lockContention(error);
+  if (isRedisUnavailableError(error)) return redisUnavailable(error);
   return undefined;
 }
 

@@ -1,8 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import { signPayload } from '@flash-sale/checkout';
 import type { Config } from '@flash-sale/config';
 import { createLogger } from '@flash-sale/logger';
-import { request, spawnService, startTestStores, type JsonResponse, type ServiceProcess, type TestStores } from '@flash-sale/testing';
+import { request, serviceEntry, spawnService, startTestStores, type JsonResponse, type ServiceProcess, type TestStores } from '@flash-sale/testing';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/worker-runtime.ts';
 
 export { request };
@@ -14,8 +13,6 @@ export interface ApiStack extends TestStores {
   api: ServiceProcess;
 }
 
-const apiMain = fileURLToPath(new URL('../../../api/src/main.ts', import.meta.url));
-
 /**
  * Stores of their own (packages/testing) with the api as a real process on them (`npm run api`):
  * the worker's tests drive it over HTTP, as the checkout frontend and the payment provider do,
@@ -25,7 +22,7 @@ export async function startApiStack(env: Record<string, string> = {}): Promise<A
   const stores = await startTestStores(env, { logName: 'worker-test' });
   const listening = (line: Record<string, unknown>) => String(line.msg).startsWith('Server listening');
   const api = await spawnService({
-    entry: apiMain,
+    entry: serviceEntry.api,
     env: { ...envOf(stores.config), PAYMENT_WEBHOOK_SECRET: stores.config.paymentWebhookSecret, ...env, HOST: '127.0.0.1', PORT: '0' },
     ready: listening,
   }).catch(async (error: unknown) => {
@@ -77,11 +74,10 @@ export function sendWebhook(
 
 export type WorkerProcess = ServiceProcess;
 
-const workerMain = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
 /** A real worker process (`npm run worker`) with the given environment; resolves when ready. */
 export function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
-  return spawnService({ entry: workerMain, env, ready: (line) => line.msg === 'worker ready' });
+  return spawnService({ entry: serviceEntry.worker, env, ready: (line) => line.msg === 'worker ready' });
 }
 
 /** The environment a worker process needs to share the test app's stores. */

@@ -5,7 +5,7 @@ import type { CheckoutDeps } from '../deps.ts';
 import { lockHoldsById, type LockedHold } from '../lock-order.ts';
 import type { ProductSnapshot } from '../products/product-snapshot.ts';
 import { returnStock, returnStockInBulk } from '../products/products-sql.ts';
-import { isDue } from './hold-view.ts';
+import { isDue, type EndedHoldStatus } from './hold-view.ts';
 import { endActiveHolds } from './holds-sql.ts';
 import { createBatchLine, type BatchLineOptions, type BatchTurn, type MemberResult } from '../batching/batch-line.ts';
 
@@ -13,7 +13,7 @@ import { createBatchLine, type BatchLineOptions, type BatchTurn, type MemberResu
  * Inside a transaction that holds the hold's lock: marks an active hold `to` (expired or
  * released) and returns its qty to the product. The caller has checked that the hold is active.
  */
-export async function endActiveHold(tx: Tx, hold: LockedHold, to: 'expired' | 'released'): Promise<ProductSnapshot> {
+export async function endActiveHold(tx: Tx, hold: LockedHold, to: EndedHoldStatus): Promise<ProductSnapshot> {
   // Product X lock first, then the hold row (see the FK rule in lock-order.ts).
   const snapshot = await returnStock(tx, hold.productId, hold.qty);
   await endActiveHolds(tx, [hold.id], to);

@@ -2,6 +2,9 @@ import type { HoldStatus } from '@flash-sale/db';
 
 export type { HoldStatus };
 
+/** How a hold stops holding stock without becoming an order: it ran out, or it was let go. */
+export type EndedHoldStatus = Extract<HoldStatus, 'expired' | 'released'>;
+
 export interface HoldView {
   id: number;
   productId: number;

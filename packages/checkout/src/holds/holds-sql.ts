@@ -1,4 +1,5 @@
 import { Prisma, type Tx } from '@flash-sale/db';
+import type { EndedHoldStatus } from './hold-view.ts';
 
 // The holds table's raw SQL, all of it (the locking reads are in lock-order.ts). Every function
 // runs inside the caller's transaction, with the rows it changes locked as lock-order.ts ranks
@@ -26,7 +27,7 @@ export async function insertHolds(tx: Tx, batch: { productId: number; qtys: numb
 }
 
 /** Ends the holds that are still active (expired or released); the caller has given their stock back. */
-export async function endActiveHolds(tx: Tx, holdIds: number[], to: 'expired' | 'released'): Promise<void> {
+export async function endActiveHolds(tx: Tx, holdIds: number[], to: EndedHoldStatus): Promise<void> {
   if (holdIds.length === 0) return;
   await tx.$executeRaw`
     UPDATE holds SET status = ${to}, updated_at = NOW(3)

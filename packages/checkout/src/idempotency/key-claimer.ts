@@ -1,5 +1,4 @@
-import { isDatabaseUnavailableError, isRetryableTransactionError, type Db } from '@flash-sale/db';
-import { ServiceUnavailableError } from '@flash-sale/errors';
+import { isDatabaseUnavailableError, isRetryableTransactionError, mysqlUnavailable, type Db } from '@flash-sale/db';
 import { createBatchLine, type BatchLine } from '../batching/batch-line.ts';
 import { claimOwners, insertClaims, type FreshClaim } from './idempotency-keys.ts';
 
@@ -34,7 +33,7 @@ export function createKeyClaimer(db: Db): KeyClaimer {
       const ownerOf = await claimOwners(db, scope, claims.map((each) => each.key));
       return claims.map((each) => ({ ok: true as const, value: ownerOf.get(each.key) === each.lockToken }));
     } catch (error) {
-      if (isDatabaseUnavailableError(error)) throw new ServiceUnavailableError('MySQL is unavailable.', { cause: error, retryAfterSeconds: 2 });
+      if (isDatabaseUnavailableError(error)) throw mysqlUnavailable(error);
       // A deadlock or lock-wait timeout rolled the one statement back: nothing of it went in,
       // so each claim tries again on its own (claimIdempotencyKey's careful path).
       if (isRetryableTransactionError(error)) return claims.map(() => ({ ok: true as const, value: false }));

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, ServiceUnavailableError, toErrorEnvelope } from '@flash-sale/errors';
+import { AppError, toErrorEnvelope } from '@flash-sale/errors';
+import { mysqlUnavailable } from '@flash-sale/db';
 import type { CheckoutDeps, BeforeCommit } from '../deps.ts';
 import {
   claimIdempotencyKey,
@@ -81,7 +82,7 @@ export async function runIdempotent<R>(
       // retry runs afresh.
       deps.logger.error({ err: storeError, scope: request.scope }, 'could not record a refused idempotent request');
       await freeKey(deps, claim);
-      throw storeError instanceof AppError ? storeError : new ServiceUnavailableError('MySQL is unavailable.', { cause: storeError, retryAfterSeconds: 1 });
+      throw storeError instanceof AppError ? storeError : mysqlUnavailable(storeError);
     }
     throw error;
   }

@@ -3,7 +3,7 @@ import type { CheckoutDeps } from '../deps.ts';
 import type { LockedOrder } from '../lock-order.ts';
 import type { ProductSnapshot } from '../products/product-snapshot.ts';
 import { returnStock } from '../products/products-sql.ts';
-import type { CancelReason } from './order-view.ts';
+import type { CancelReason, FinalOrderStatus } from './order-view.ts';
 import { finishPendingOrders } from './orders-sql.ts';
 import { paymentTimeoutAt } from './payment-deadline.ts';
 import { timeOutOrders } from './time-out-orders.ts';
@@ -21,7 +21,7 @@ export async function cancelPendingOrder(tx: Tx, order: LockedOrder, reason: Can
 
 export type CancelUnpaidOrderResult =
   | { outcome: 'cancelled'; snapshot: ProductSnapshot }
-  | { outcome: 'decided_by_payment'; status: 'paid' | 'cancelled' }
+  | { outcome: 'decided_by_payment'; status: FinalOrderStatus }
   | { outcome: 'not_found' | 'not_pending' }
   | { outcome: 'not_due'; dueAt: Date };
 

@@ -2,6 +2,9 @@ import type { CancelReason, OrderStatus } from '@flash-sale/db';
 
 export type { CancelReason, OrderStatus };
 
+/** The states an order ends in. */
+export type FinalOrderStatus = Exclude<OrderStatus, 'pending'>;
+
 export interface OrderView {
   id: number;
   holdId: number;

@@ -7,6 +7,7 @@ import { cancelPendingOrder } from '../orders/cancel-order.ts';
 import { finishPendingOrders } from '../orders/orders-sql.ts';
 import { isPastPaymentDeadline } from '../orders/payment-deadline.ts';
 import { timeOutOrders } from '../orders/time-out-orders.ts';
+import type { FinalOrderStatus } from '../orders/order-view.ts';
 import type { ProductSnapshot } from '../products/product-snapshot.ts';
 import { recordPaymentEventOutcomes } from './payment-events-sql.ts';
 
@@ -30,7 +31,7 @@ type Recorded = {
   outcome: PaymentEventOutcome;
   detail: string | null;
   /** The final state the order reached through this event, when it was applied. */
-  finalized?: { status: 'paid' | 'cancelled'; reason: 'payment_failed' | null };
+  finalized?: { status: FinalOrderStatus; reason: 'payment_failed' | null };
   snapshot?: ProductSnapshot;
 };
 
