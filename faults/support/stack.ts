@@ -89,7 +89,13 @@ export async function startFaultStack(): Promise<FaultStack> {
 /** startFaultStack with the api running on it, started with `extra` in its environment. */
 export async function startFaultStackWithApi(extra?: Record<string, string>): Promise<{ stack: FaultStack; api: ApiProcess }> {
   const stack = await startFaultStack();
-  return { stack, api: await stack.startApi(extra) };
+  try {
+    return { stack, api: await stack.startApi(extra) };
+  } catch (error) {
+    // The caller never gets the stack to close: its database, Redis server and proxy go here.
+    await stack.close();
+    throw error;
+  }
 }
 
 /** `flash-sale <args>` as a real process, on the case's stores (directly, not through the proxy). */

@@ -69,8 +69,8 @@ export function isDatabaseUnavailableError(error: unknown): boolean {
 }
 
 /** The 503 for a MySQL that is unreachable or stopped answering (isDatabaseUnavailableError). */
-export function mysqlUnavailable(cause: unknown): ServiceUnavailableError {
-  return new ServiceUnavailableError('MySQL is unavailable.', { cause, retryAfterSeconds: 2 });
+export function mysqlUnavailable(cause: unknown, retryAfterSeconds = 2): ServiceUnavailableError {
+  return new ServiceUnavailableError('MySQL is unavailable.', { cause, retryAfterSeconds });
 }
 
 /** The 503 for a deadlock or lock-wait timeout that running the transaction again did not resolve. */

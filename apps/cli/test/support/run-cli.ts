@@ -1,11 +1,11 @@
-import { runScript } from '@flash-sale/testing';
+import { runScript, serviceEntry } from '@flash-sale/testing';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '@flash-sale/config';
 import { expect } from 'vitest';
 
 /** The repository root: the CLI runs from there, as `npm run cli` does. */
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-export const cliEntry = 'apps/cli/src/main.ts';
+export const cliEntry = serviceEntry.cli;
 
 export interface CliResult {
   status: number | null;

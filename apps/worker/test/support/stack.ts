@@ -74,7 +74,6 @@ export function sendWebhook(
 
 export type WorkerProcess = ServiceProcess;
 
-
 /** A real worker process (`npm run worker`) with the given environment; resolves when ready. */
 export function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
   return spawnService({ entry: serviceEntry.worker, env, ready: (line) => line.msg === 'worker ready' });

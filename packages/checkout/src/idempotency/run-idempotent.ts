@@ -82,7 +82,7 @@ export async function runIdempotent<R>(
       // retry runs afresh.
       deps.logger.error({ err: storeError, scope: request.scope }, 'could not record a refused idempotent request');
       await freeKey(deps, claim);
-      throw storeError instanceof AppError ? storeError : mysqlUnavailable(storeError);
+      throw storeError instanceof AppError ? storeError : mysqlUnavailable(storeError, 1);
     }
     throw error;
   }
