@@ -3,7 +3,7 @@ import { createCheckoutDeps, createHoldExpiryBatcher } from '@flash-sale/checkou
 import type { Config } from '@flash-sale/config';
 import type { Logger } from '@flash-sale/logger';
 import { createProcessMetrics, openStores, type Stores } from '@flash-sale/process';
-import { bullPrefix, createWorkerRedis, legacySweeperSchedulerId, logConnectionHealth, type QueueName } from '@flash-sale/queues';
+import { bullPrefix, createWorkerRedis, finishedJobRetention, legacySweeperSchedulerId, logConnectionHealth, type QueueName } from '@flash-sale/queues';
 import type { Redis } from 'ioredis';
 import { backoffStrategy } from './backoff.ts';
 import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
@@ -57,6 +57,8 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
       stalledInterval: STALLED_INTERVAL_MS,
       maxStalledCount: 2,
       settings: { backoffStrategy },
+      // The catalog's retention, applied as each job finishes (it is not in the jobs' options).
+      ...finishedJobRetention,
     });
     logConnectionHealth(worker, logger, `worker-${queue}`);
     worker.on('failed', (job, error) => {

@@ -113,3 +113,26 @@ describe('the sweeper alone', () => {
     await vi.waitFor(async () => expect(await cachedAvailable(productId)).toBe(20), { timeout: 2_000, interval: 20 });
   });
 });
+
+describe("finished jobs kept as the queue catalog says (the worker's retention)", () => {
+  it('drops a completed job once it finished over an hour ago, and keeps a fresh one', async () => {
+    const jobs = (await t.domain()).jobs;
+    const queue = t.queue('hold-expiry');
+    const completed = async (id: string) => vi.waitFor(async () => expect(await queue.getJobState(id)).toBe('completed'), { timeout: 10_000, interval: 50 });
+    // Jobs for holds that do not exist, added as the api adds them: each runs at once, finds no
+    // hold and completes.
+    await jobs.enqueue('hold-expiry', { holdId: 990_001 });
+    await completed('hold-990001');
+    // It finished two hours ago, as far as BullMQ can tell: its score in the completed set is
+    // its finish time.
+    const twoHoursAgo = Date.now() - 2 * 3_600_000;
+    expect(await t.redis.zadd(queue.toKey('completed'), 'XX', 'CH', twoHoursAgo, 'hold-990001')).toBe(1);
+    await t.redis.hset(queue.toKey('hold-990001'), 'finishedOn', String(twoHoursAgo));
+
+    // The next job the worker finishes applies the retention (completed jobs kept an hour).
+    await jobs.enqueue('hold-expiry', { holdId: 990_002 });
+    await completed('hold-990002');
+    expect(await queue.getJob('hold-990001')).toBeUndefined();
+    expect((await queue.getJob('hold-990002'))?.finishedOn).toBeGreaterThan(twoHoursAgo);
+  });
+});
