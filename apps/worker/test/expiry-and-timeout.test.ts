@@ -133,6 +133,23 @@ describe("finished jobs kept as the queue catalog says (the worker's retention)"
     await jobs.enqueue('hold-expiry', { holdId: 990_002 });
     await completed('hold-990002');
     expect(await queue.getJob('hold-990001')).toBeUndefined();
-    expect((await queue.getJob('hold-990002'))?.finishedOn).toBeGreaterThan(twoHoursAgo);
+    expect(await queue.getJobState('hold-990002')).toBe('completed');
+  });
+
+  it('drops a failed job once it failed over a week ago, and keeps a fresh one', async () => {
+    const queue = t.queue('hold-expiry');
+    const failed = async (id: string) => vi.waitFor(async () => expect(await queue.getJobState(id)).toBe('failed'), { timeout: 10_000, interval: 50 });
+    // A payload the catalog refuses fails for good at once (no retry).
+    await queue.add('expire-hold', { holdId: 'not a number' }, { jobId: 'bad-payload-1' });
+    await failed('bad-payload-1');
+    const eightDaysAgo = Date.now() - 8 * 24 * 3_600_000;
+    expect(await t.redis.zadd(queue.toKey('failed'), 'XX', 'CH', eightDaysAgo, 'bad-payload-1')).toBe(1);
+    await t.redis.hset(queue.toKey('bad-payload-1'), 'finishedOn', String(eightDaysAgo));
+
+    // The next job that fails applies the retention (failed jobs kept a week).
+    await queue.add('expire-hold', { holdId: 'not a number' }, { jobId: 'bad-payload-2' });
+    await failed('bad-payload-2');
+    expect(await queue.getJob('bad-payload-1')).toBeUndefined();
+    expect(await queue.getJobState('bad-payload-2')).toBe('failed');
   });
 });
