@@ -46,7 +46,7 @@ export async function returnStock(tx: Tx, productId: number, qty: number): Promi
 export async function returnStockInBulk(tx: Tx, returns: { productId: number; qty: number }[]): Promise<ProductSnapshot[]> {
   const qtyByProduct = new Map<number, number>();
   for (const { productId, qty } of returns) qtyByProduct.set(productId, (qtyByProduct.get(productId) ?? 0) + qty);
-  const products = await lockProducts(tx, [...qtyByProduct.keys()].sort((a, b) => a - b));
+  const products = await lockProducts(tx, [...qtyByProduct.keys()]);
   if (products.length === 0) return [];
 
   const ids = products.map((product) => product.id);
