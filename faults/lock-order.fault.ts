@@ -8,6 +8,7 @@ import {
   expireHold,
   paymentEventHash,
   releaseHold,
+  reserveHoldIds,
   type CheckoutDeps,
 } from '@flash-sale/checkout';
 import { loadConfig } from '@flash-sale/config';
@@ -51,11 +52,13 @@ async function dueRows(productIds: number[], perProduct: number) {
   const holdIds: number[] = [];
   const orderIds: number[] = [];
   const eventIds: number[] = [];
+  const ids = await reserveHoldIds(stack.db, productIds.length * perProduct * 2);
+  let nextId = ids.first;
   for (const productId of productIds) {
     for (let index = 0; index < perProduct; index += 1) {
-      const hold = await stack.db.hold.create({ data: { productId, qty: 1, status: 'active', expiresAt: past }, select: { id: true } });
+      const hold = await stack.db.hold.create({ data: { id: nextId++, productId, qty: 1, status: 'active', expiresAt: past }, select: { id: true } });
       holdIds.push(hold.id);
-      const used = await stack.db.hold.create({ data: { productId, qty: 1, status: 'used', expiresAt: past }, select: { id: true } });
+      const used = await stack.db.hold.create({ data: { id: nextId++, productId, qty: 1, status: 'used', expiresAt: past }, select: { id: true } });
       const order = await stack.db.order.create({
         data: { holdId: used.id, productId, qty: 1, amount: '10.00', status: 'pending', paymentDueAt: past },
         select: { id: true },

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { reserveHoldIds } from '@flash-sale/checkout';
 import { bullPrefix, queueCatalog } from '@flash-sale/queues';
 import type { ServiceProcess } from '@flash-sale/testing';
 import { Queue } from 'bullmq';
@@ -62,9 +63,16 @@ describe('5,000 holds due together, three workers, one SIGKILLed mid-way', () =>
     // As the api leaves them: the holds in MySQL with their stock taken, one delayed job each,
     // all due within the same second.
     const dueFrom = Date.now() + 3_000;
+    const ids = await reserveHoldIds(stack.db, 5_000);
     for (let index = 0; index < 5_000; index += 1_000) {
       await stack.db.hold.createMany({
-        data: Array.from({ length: 1_000 }, (_, offset) => ({ productId, qty: 1, status: 'active' as const, expiresAt: new Date(dueFrom + Math.floor(((index + offset) / 5_000) * 1_000)) })),
+        data: Array.from({ length: 1_000 }, (_, offset) => ({
+          id: ids.first + index + offset,
+          productId,
+          qty: 1,
+          status: 'active' as const,
+          expiresAt: new Date(dueFrom + Math.floor(((index + offset) / 5_000) * 1_000)),
+        })),
       });
     }
     await stack.db.product.update({ where: { id: productId }, data: { availableStock: { decrement: 5_000 } } });

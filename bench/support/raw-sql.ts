@@ -15,6 +15,14 @@ export interface RawResult {
 export async function rawSqlHolds(databaseUrl: string, productId: number, options: { clients: number; seconds: number; conditional: boolean }): Promise<RawResult> {
   const target = parseDatabaseUrl(databaseUrl);
   const pool = mariadb.createPool({ host: target.host, port: target.port, user: target.user, password: target.password, database: target.database, connectionLimit: options.clients });
+  // Hold ids are named by whoever inserts (packages/checkout/src/holds/hold-ids.ts): the baseline
+  // reserves one block for the run, before the clock starts, as the api reserves its blocks
+  // ahead of its batches.
+  const reserving = await pool.getConnection();
+  await reserving.query("UPDATE id_sequences SET next_id = LAST_INSERT_ID(next_id + 10000000) WHERE name = 'holds'");
+  const [{ nextId }] = await reserving.query({ sql: 'SELECT LAST_INSERT_ID() AS nextId', bigIntAsNumber: true });
+  await reserving.release();
+  let nextHoldId = Number(nextId) - 10_000_000;
   const latencies: number[] = [];
   const until = Date.now() + options.seconds * 1000;
   const started = performance.now();
@@ -27,12 +35,12 @@ export async function rawSqlHolds(databaseUrl: string, productId: number, option
           await connection.beginTransaction();
           if (options.conditional) {
             const updated = await connection.query('UPDATE products SET available_stock = available_stock - 1, stock_version = stock_version + 1 WHERE id = ? AND available_stock >= 1', [productId]);
-            if (updated.affectedRows === 1) await connection.query("INSERT INTO holds (product_id, qty, status, expires_at, created_at, updated_at) VALUES (?, 1, 'active', NOW(3) + INTERVAL 1 HOUR, NOW(3), NOW(3))", [productId]);
+            if (updated.affectedRows === 1) await connection.query("INSERT INTO holds (id, product_id, qty, status, expires_at, created_at, updated_at) VALUES (?, ?, 1, 'active', NOW(3) + INTERVAL 1 HOUR, NOW(3), NOW(3))", [nextHoldId++, productId]);
           } else {
             const [product] = await connection.query('SELECT available_stock FROM products WHERE id = ? FOR UPDATE', [productId]);
             if (product.available_stock >= 1) {
               await connection.query('UPDATE products SET available_stock = available_stock - 1, stock_version = stock_version + 1 WHERE id = ?', [productId]);
-              await connection.query("INSERT INTO holds (product_id, qty, status, expires_at, created_at, updated_at) VALUES (?, 1, 'active', NOW(3) + INTERVAL 1 HOUR, NOW(3), NOW(3))", [productId]);
+              await connection.query("INSERT INTO holds (id, product_id, qty, status, expires_at, created_at, updated_at) VALUES (?, ?, 1, 'active', NOW(3) + INTERVAL 1 HOUR, NOW(3), NOW(3))", [nextHoldId++, productId]);
             }
           }
           await connection.commit();

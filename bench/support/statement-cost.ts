@@ -4,9 +4,9 @@ import { createDb, parseDatabaseUrl } from '@flash-sale/db';
 /**
  * What one statement under the hot product's lock costs: the same UPDATE, one after another,
  * inside one Prisma interactive transaction (as a hold batch sends its statements) and inside one
- * transaction on the bare driver. A batch holds the lock across four of them (UPDATE, INSERT, the
- * ids' read-back, COMMIT), so this gap is what the api pays over the raw SQL per batch, before any
- * HTTP. One client, no contention: the figure is the ORM's own cost, not a queue.
+ * transaction on the bare driver. A batch holds the lock across three of them (UPDATE and INSERT,
+ * sent together, then COMMIT), so this gap is what the api pays over the raw SQL per batch, before
+ * any HTTP. One client, no contention: the figure is the ORM's own cost, not a queue.
  */
 export async function statementCost(databaseUrl: string, productId: number, statements = 2_000): Promise<{ prismaUs: number; driverUs: number }> {
   const db = createDb(databaseUrl);

@@ -5,6 +5,7 @@ import { noopMetrics, type CheckoutMetrics } from './checkout-metrics.ts';
 import type { JobQueues } from '@flash-sale/queues';
 import { systemClock, type Clock } from './clock.ts';
 import type { CheckoutDeps, CheckoutSettings } from './deps.ts';
+import { createHoldIdAllocator } from './holds/hold-ids.ts';
 import { createAbandonedClaims } from './idempotency/abandoned-claims.ts';
 import { createKeyClaimer } from './idempotency/key-claimer.ts';
 import { createSeenPaymentEvents } from './payments/seen-payment-events.ts';
@@ -38,6 +39,7 @@ export function createCheckoutDeps(stores: CheckoutStores, options: CheckoutOpti
   const clock = options.clock ?? systemClock;
   return {
     db: stores.db,
+    holdIds: createHoldIdAllocator(stores.db, { logger }),
     productCache,
     productReader: createProductReader({ db: stores.db, productCache, logger, clock }),
     seenPaymentEvents: createSeenPaymentEvents(stores.redis, { keyPrefix, logger }),

@@ -3,6 +3,7 @@ import type { Logger } from '@flash-sale/logger';
 import type { CheckoutMetrics } from './checkout-metrics.ts';
 import type { JobQueues } from '@flash-sale/queues';
 import type { Clock } from './clock.ts';
+import type { HoldIdAllocator } from './holds/hold-ids.ts';
 import type { AbandonedClaims } from './idempotency/abandoned-claims.ts';
 import type { KeyClaimer } from './idempotency/key-claimer.ts';
 import type { SeenPaymentEvents } from './payments/seen-payment-events.ts';
@@ -18,6 +19,8 @@ export interface CheckoutSettings {
 /** Everything the domain touches. Each function narrows it with Pick<> to what it really uses. */
 export interface CheckoutDeps {
   db: Db;
+  /** Hands out the ids of new holds (one per process). */
+  holdIds: HoldIdAllocator;
   productCache: ProductCache;
   /** A product with its live stock: the cache, else MySQL (one per process). */
   productReader: ProductReader;

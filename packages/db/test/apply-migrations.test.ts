@@ -291,4 +291,26 @@ describe('applyMigrations', () => {
     expect(rows.every((row) => row.finished_at !== null && row.logs === null)).toBe(true);
     expect(await tablesOf(name)).toEqual(expect.arrayContaining(['_prisma_migrations', ...INIT_TABLES]));
   });
+  it('upgrades a database that has holds: hold ids go on above every hold, and an INSERT that names none fails', async () => {
+    const { name, url } = newDatabase();
+    const holdIds = '20261203000000_hold_ids_in_blocks';
+    const initOnly = copyOfMigrations();
+    for (const later of migrationNames.filter((migration) => migration !== INIT)) rmSync(join(initOnly, later), { recursive: true });
+    await applyMigrations({ databaseUrl: url, migrationsDir: initOnly });
+    const db = (sql: string) => withServerConnection((connection) => connection.query(`USE ${connection.escapeId(name)}`).then(() => connection.query(sql)));
+    await db("INSERT INTO products (id, code, name, price, total_stock, available_stock, updated_at) VALUES (1, 'UP-1', 'p', 1.00, 10, 7, NOW(3))");
+    await db("INSERT INTO holds (product_id, qty, status, expires_at, updated_at) VALUES (1, 1, 'active', NOW(3), NOW(3)), (1, 1, 'used', NOW(3), NOW(3))");
+    await db("INSERT INTO holds (id, product_id, qty, status, expires_at, updated_at) VALUES (77, 1, 1, 'used', NOW(3), NOW(3))");
+    await db("INSERT INTO orders (hold_id, product_id, qty, amount, status, payment_due_at, updated_at) VALUES (77, 1, 1, 1.00, 'pending', NOW(3), NOW(3))");
+
+    const report = await applyMigrations({ databaseUrl: url });
+
+    expect(report.applied).toContain(holdIds);
+    expect(await db("SELECT name, next_id FROM id_sequences")).toEqual([{ name: 'holds', next_id: 78 }]);
+    const [idColumn] = await db("SELECT EXTRA AS extra FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'holds' AND COLUMN_NAME = 'id'");
+    expect(idColumn).toEqual({ extra: '' });
+    // The order's hold is still referenced by the foreign key, which refuses a hold that is not there.
+    expect(await rejectionOf(db("INSERT INTO orders (hold_id, product_id, qty, amount, status, payment_due_at, updated_at) VALUES (999, 1, 1, 1.00, 'pending', NOW(3), NOW(3))"))).toMatchObject({ errno: 1452 });
+    expect(await rejectionOf(db("INSERT INTO holds (product_id, qty, status, expires_at, updated_at) VALUES (1, 1, 'active', NOW(3), NOW(3))"))).toMatchObject({ errno: 1364 });
+  });
 });

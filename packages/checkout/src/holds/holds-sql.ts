@@ -6,24 +6,12 @@ import type { EndedHoldStatus } from './hold-view.ts';
 // them; where stock moves too, after the product's UPDATE (the foreign-key rule there).
 
 /**
- * Inserts one hold per qty, in one multi-row INSERT, and returns their ids in the same order.
- * The ids are read back, not derived: MySQL 8's default innodb_autoinc_lock_mode=2 does not
- * promise consecutive ids within one statement. The caller holds the product's row lock, and
- * every hold of a product is inserted under that lock, so the holds of this product with an id
- * at or above the statement's first id (LAST_INSERT_ID()) are exactly this statement's rows; a
- * multi-row INSERT assigns increasing ids in VALUES order.
+ * Inserts the holds of a batch in one multi-row INSERT, each under the id the caller took for
+ * it from the process's HoldIdAllocator (hold-ids.ts): nothing is read back.
  */
-export async function insertHolds(tx: Tx, batch: { productId: number; qtys: number[]; expiresAt: Date }): Promise<number[]> {
-  const rows = Prisma.join(batch.qtys.map((qty) => Prisma.sql`(${batch.productId}, ${qty}, 'active', ${batch.expiresAt}, NOW(3), NOW(3))`));
-  await tx.$executeRaw`INSERT INTO holds (product_id, qty, status, expires_at, created_at, updated_at) VALUES ${rows}`;
-  const inserted = await tx.$queryRaw<{ id: number }[]>`
-    SELECT id FROM holds
-    WHERE product_id = ${batch.productId} AND status = 'active' AND id >= LAST_INSERT_ID()
-    ORDER BY id`;
-  if (inserted.length !== batch.qtys.length) {
-    throw new Error(`Inserted ${batch.qtys.length} holds of product ${batch.productId} but read back ${inserted.length}.`);
-  }
-  return inserted.map((row) => Number(row.id));
+export async function insertHolds(tx: Tx, batch: { productId: number; holds: { id: number; qty: number }[]; expiresAt: Date }): Promise<void> {
+  const rows = Prisma.join(batch.holds.map((hold) => Prisma.sql`(${hold.id}, ${batch.productId}, ${hold.qty}, 'active', ${batch.expiresAt}, NOW(3), NOW(3))`));
+  await tx.$executeRaw`INSERT INTO holds (id, product_id, qty, status, expires_at, created_at, updated_at) VALUES ${rows}`;
 }
 
 /** Ends the holds that are still active (expired or released); the caller has given their stock back. */
