@@ -1,4 +1,4 @@
-import { createHoldBatcher, createHoldsTogether, type HoldRequest } from '@flash-sale/checkout';
+import { createHoldBatcher, createHoldIdAllocator, createHoldsTogether, type HoldRequest } from '@flash-sale/checkout';
 import { createDb, type Tx } from '@flash-sale/db';
 import { CuttableProxy, holdRowLock, serviceEntry, spawnService, type ServiceProcess } from '@flash-sale/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -116,6 +116,50 @@ describe('a batch whose transaction fails', () => {
     // Nothing changed, so the snapshot the batcher's check cached stays: reads are still served.
     const cached = await t.redis.hget(`${t.config.redisKeyPrefix}:product:${productId}`, 'd');
     expect(cached && JSON.parse(cached).availableStock).toBe(50);
+  });
+});
+
+describe('hold ids', () => {
+  it("a fresh process's first batches reserve their ids before they open a transaction: two products on a pool of two connections all succeed", async () => {
+    const url = new URL(t.config.databaseUrl);
+    url.searchParams.set('connection_limit', '2');
+    const db = createDb(url.toString());
+    try {
+      // A process that has no ids yet, as after a start: had the batches waited for a block
+      // inside their transactions, the two connections would be theirs and the reservation would
+      // wait for the pool's bound (5 s), then fail them all.
+      const deps = { ...t.services.deps, db, holdIds: createHoldIdAllocator(db, { logger: t.services.deps.logger }) };
+      const products = [await t.createProduct({ totalStock: 10 }), await t.createProduct({ totalStock: 10 })];
+      const startedAt = performance.now();
+      const batches = await Promise.all(products.flatMap((productId) => [turnOf([{ qty: 1 }, { qty: 2 }]), turnOf([{ qty: 3 }])].map((turn) => createHoldsTogether(deps, productId, turn))));
+      expect(batches.flat().map((result) => result.ok)).toEqual([true, true, true, true, true, true]);
+      expect(performance.now() - startedAt).toBeLessThan(4_000);
+      for (const productId of products) expect(await availableInMysql(productId)).toBe(4);
+    } finally {
+      await db.$disconnect();
+    }
+  });
+
+  it('an id found taken (a block reserved twice, as after a failover that lost writes) fails its batch whole with a 503, and the next batch runs under new ids', async () => {
+    const productId = await t.createProduct({ totalStock: 10 });
+    const sequence = () => t.db.idSequence.findUniqueOrThrow({ where: { name: 'holds' } });
+    const before = await sequence();
+    const first = { ...t.services.deps, holdIds: createHoldIdAllocator(t.db, { logger: t.services.deps.logger, blockSize: 10 }) };
+    const [taken] = await createHoldsTogether(first, productId, turnOf([{ qty: 1 }]));
+    // The failover: the sequence is back where it was, so the next process is given that id again.
+    await t.db.idSequence.update({ where: { name: 'holds' }, data: { nextId: taken!.ok ? taken!.value.id : 0 } });
+    const second = { ...t.services.deps, holdIds: createHoldIdAllocator(t.db, { logger: t.services.deps.logger, blockSize: 10 }) };
+
+    const error = await createHoldsTogether(second, productId, turnOf([{ qty: 2 }, { qty: 3 }])).then(() => undefined, (failure: unknown) => failure);
+    expect(error).toMatchObject({ status: 503, code: 'service_unavailable' });
+    expect(await availableInMysql(productId)).toBe(9);
+    expect(await t.db.hold.count({ where: { productId } })).toBe(1);
+
+    const retried = await createHoldsTogether(second, productId, turnOf([{ qty: 2 }, { qty: 3 }]));
+    const ids = retried.map((result) => (result.ok ? result.value.id : 0));
+    expect(ids.every((id) => id >= before.nextId + 10 && id !== 0)).toBe(true);
+    expect(taken!.ok && ids.includes(taken!.value.id)).toBe(false);
+    expect(await availableInMysql(productId)).toBe(4);
   });
 });
 

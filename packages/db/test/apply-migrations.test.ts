@@ -291,7 +291,7 @@ describe('applyMigrations', () => {
     expect(rows.every((row) => row.finished_at !== null && row.logs === null)).toBe(true);
     expect(await tablesOf(name)).toEqual(expect.arrayContaining(['_prisma_migrations', ...INIT_TABLES]));
   });
-  it('upgrades a database that has holds: hold ids go on above every hold, and an INSERT that names none fails', async () => {
+  it('upgrades a database that has holds: hold ids go on above every id AUTO_INCREMENT gave, and an INSERT that names none fails', async () => {
     const { name, url } = newDatabase();
     const holdIds = '20261203000000_hold_ids_in_blocks';
     const initOnly = copyOfMigrations();
@@ -302,11 +302,18 @@ describe('applyMigrations', () => {
     await db("INSERT INTO holds (product_id, qty, status, expires_at, updated_at) VALUES (1, 1, 'active', NOW(3), NOW(3)), (1, 1, 'used', NOW(3), NOW(3))");
     await db("INSERT INTO holds (id, product_id, qty, status, expires_at, updated_at) VALUES (77, 1, 1, 'used', NOW(3), NOW(3))");
     await db("INSERT INTO orders (hold_id, product_id, qty, amount, status, payment_due_at, updated_at) VALUES (77, 1, 1, 1.00, 'pending', NOW(3), NOW(3))");
+    // A hold rolled back after AUTO_INCREMENT gave it 78: its expiry job may be out, so 78 is spent.
+    await withServerConnection(async (connection) => {
+      await connection.query(`USE ${connection.escapeId(name)}`);
+      await connection.beginTransaction();
+      await connection.query("INSERT INTO holds (product_id, qty, status, expires_at, updated_at) VALUES (1, 1, 'active', NOW(3), NOW(3))");
+      await connection.rollback();
+    });
 
     const report = await applyMigrations({ databaseUrl: url });
 
     expect(report.applied).toContain(holdIds);
-    expect(await db("SELECT name, next_id FROM id_sequences")).toEqual([{ name: 'holds', next_id: 78 }]);
+    expect(await db("SELECT name, next_id FROM id_sequences")).toEqual([{ name: 'holds', next_id: 79 }]);
     const [idColumn] = await db("SELECT EXTRA AS extra FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'holds' AND COLUMN_NAME = 'id'");
     expect(idColumn).toEqual({ extra: '' });
     // The order's hold is still referenced by the foreign key, which refuses a hold that is not there.

@@ -19,12 +19,21 @@ import type { Logger } from '@flash-sale/logger';
 // fails rather than take an id a block has promised. A process that stops leaves the rest of
 // its block unused: a gap in the ids, as a rollback left one under AUTO_INCREMENT.
 //
-// WHAT A BATCH WAITS FOR. Usually nothing: the next block is reserved while half of the current
-// one is left. A batch that does wait holds its transaction's pooled connection, and the
-// reservation needs another; were every pooled connection held by such batches, the
-// reservation would fail after the pool's wait bound (5 s) and so would they, with a 503, and
-// the next try finds the pool free again. That takes more than half a block of holds in one
-// process within one reservation's round trip.
+// WHAT A BATCH WAITS FOR. Before it opens its transaction, until half a block is at hand
+// (`ready`): a batch that waits then holds no lock and no pooled connection, as after a start.
+// Inside, it takes its ids at once, unless the process's other batches took more than half a
+// block since; only then does it wait for a reservation while holding its product's lock and
+// its pooled connection, and were every pooled connection held that way, the reservation would
+// fail after the pool's wait bound (5 s), and with it those batches, with a 503.
+//
+// AFTER A FAILOVER THAT LOST WRITES. A block whose reservation the new primary never saw may be
+// reserved again, by another process, while this one still hands it out. The second INSERT of an
+// id then fails on the primary key: its batch answers 503, and the process drops its blocks
+// (`discard`), so its next batch reserves a new one (create-hold.ts). Like a hot product's row
+// lock, the one id_sequences row is held across the reservation's round trips: a process cut off
+// from MySQL in the middle holds up the others' reservations until MySQL drops its connection.
+// "An INSERT that names no id fails" holds under the strict sql_mode that MySQL 8 and MariaDB
+// run by default.
 
 /** Ids per block. A process holds at most one and a half blocks unused. */
 export const HOLD_ID_BLOCK_SIZE = 1_000;
@@ -46,13 +55,18 @@ export async function reserveHoldIds(db: Db, count: number): Promise<{ first: nu
 
 /** A process's hold ids (one per process): each handed out once, from blocks it reserved. */
 export interface HoldIdAllocator {
+  /** Resolves once half a block is at hand: for a batch to await before its transaction. */
+  ready(): Promise<void>;
   /** `count` ids no hold has or will be given otherwise; waits for a block only when short. */
   take(count: number): Promise<number[]>;
+  /** Drops every id at hand: one of them was found taken (see "after a failover" above). */
+  discard(): void;
 }
 
 export function createHoldIdAllocator(db: Db, options: { logger: Logger; blockSize?: number }): HoldIdAllocator {
   const blockSize = options.blockSize ?? HOLD_ID_BLOCK_SIZE;
-  const blocks: { next: number; end: number }[] = [];
+  if (!Number.isInteger(blockSize) || blockSize < 1) throw new Error(`A block of hold ids holds at least one id (got ${blockSize}).`);
+  let blocks: { next: number; end: number }[] = [];
   let available = 0;
   let reserving: Promise<void> | undefined;
 
@@ -65,14 +79,16 @@ export function createHoldIdAllocator(db: Db, options: { logger: Logger; blockSi
       })
       .finally(() => (reserving = undefined)));
 
-  // The next block is reserved while half of this one is left, so that a batch, which asks
-  // inside its transaction and holding its product's lock, seldom waits for one.
+  // The next block is reserved while half of this one is left, so that a batch seldom waits.
   const reserveAhead = (): void => {
     if (available >= blockSize / 2 || reserving) return;
     reserve().catch((error: unknown) => options.logger.warn({ err: error }, 'could not reserve hold ids ahead; the next batch that needs them tries again'));
   };
 
   return {
+    async ready() {
+      while (available < blockSize / 2) await reserve();
+    },
     async take(count) {
       while (available < count) await reserve();
       const ids: number[] = [];
@@ -85,6 +101,11 @@ export function createHoldIdAllocator(db: Db, options: { logger: Logger; blockSi
       available -= count;
       reserveAhead();
       return ids;
+    },
+    discard() {
+      options.logger.error({ idsDropped: available }, 'a hold id handed out here was taken already (a failover that lost writes?); dropping the ids at hand');
+      blocks = [];
+      available = 0;
     },
   };
 }
