@@ -19,10 +19,10 @@ export async function rawSqlHolds(databaseUrl: string, productId: number, option
   // reserves one block for the run, before the clock starts, as the api reserves its blocks
   // ahead of its batches.
   const reserving = await pool.getConnection();
-  await reserving.query("UPDATE id_sequences SET next_id = LAST_INSERT_ID(next_id + 10000000) WHERE name = 'holds'");
+  await reserving.query("UPDATE id_sequences SET next_id = LAST_INSERT_ID(next_id + 1000000) WHERE name = 'holds'");
   const [{ nextId }] = await reserving.query({ sql: 'SELECT LAST_INSERT_ID() AS nextId', bigIntAsNumber: true });
   await reserving.release();
-  let nextHoldId = Number(nextId) - 10_000_000;
+  let nextHoldId = Number(nextId) - 1_000_000;
   const latencies: number[] = [];
   const until = Date.now() + options.seconds * 1000;
   const started = performance.now();
