@@ -1,6 +1,6 @@
 // `npm run bench`: every figure of the hot-product benchmark in one run, each beside a baseline
 // measured in the same run on the same machine, as a ratio (these machines are shared and noisy:
-// an absolute number alone means little). 127.0.0.1 only, bounded in time (about two minutes).
+// an absolute number alone means little). 127.0.0.1 only, bounded in time (about three minutes).
 // Needs wrk (`apt-get install wrk`): a load generator in C takes little of the two cores.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

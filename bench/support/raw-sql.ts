@@ -18,11 +18,13 @@ export async function rawSqlHolds(databaseUrl: string, productId: number, option
   // Hold ids are named by whoever inserts (packages/checkout/src/holds/hold-ids.ts): the baseline
   // reserves one block for the run, before the clock starts, as the api reserves its blocks
   // ahead of its batches.
+  // More than 32 clients can insert in the time (each waits for MariaDB's log flush).
+  const ids = Math.max(1_000_000, Math.ceil(options.seconds) * 50_000);
   const reserving = await pool.getConnection();
-  await reserving.query("UPDATE id_sequences SET next_id = LAST_INSERT_ID(next_id + 1000000) WHERE name = 'holds'");
+  await reserving.query("UPDATE id_sequences SET next_id = LAST_INSERT_ID(next_id + ?) WHERE name = 'holds'", [ids]);
   const [{ nextId }] = await reserving.query({ sql: 'SELECT LAST_INSERT_ID() AS nextId', bigIntAsNumber: true });
   await reserving.release();
-  let nextHoldId = Number(nextId) - 1_000_000;
+  let nextHoldId = Number(nextId) - ids;
   const latencies: number[] = [];
   const until = Date.now() + options.seconds * 1000;
   const started = performance.now();

@@ -154,6 +154,10 @@ describe('hold ids', () => {
     expect(error).toMatchObject({ status: 503, code: 'service_unavailable' });
     expect(await availableInMysql(productId)).toBe(9);
     expect(await t.db.hold.count({ where: { productId } })).toBe(1);
+    // No expiry job left for the failed attempt's ids, and the first hold's job is untouched.
+    const takenId = taken!.ok ? taken!.value.id : 0;
+    for (const id of [takenId + 1, takenId + 2]) expect(await t.queue('hold-expiry').getJob(`hold-${id}`)).toBeUndefined();
+    expect((await t.queue('hold-expiry').getJob(`hold-${takenId}`))?.data).toEqual({ holdId: takenId });
 
     const retried = await createHoldsTogether(second, productId, turnOf([{ qty: 2 }, { qty: 3 }]));
     const ids = retried.map((result) => (result.ok ? result.value.id : 0));

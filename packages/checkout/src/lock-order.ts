@@ -32,10 +32,10 @@ import { Prisma, type CancelReason, type HoldStatus, type OrderStatus, type Paym
 // products in id order: a batch is one transaction in this same order, never a new order.
 //
 // Hold ids: a block of hold ids is reserved in a transaction of its own that locks one
-// id_sequences row and nothing else, so it never waits for a row ranked here. A batch reserves
-// before it opens its transaction; only if its process's other batches took the ids meanwhile
-// does it wait for a block holding its product's lock, and then for a pooled connection too
-// (holds/hold-ids.ts says what bounds that wait).
+// id_sequences row and nothing else, so it never waits for a row ranked here. A process with no
+// ids reserves before its batch opens its transaction; only if its batches took a block's ids
+// faster than the next block arrived does a batch wait for one holding its product's lock, and
+// then for a pooled connection too (holds/hold-ids.ts says what bounds that wait).
 //
 // These functions are the only places that issue `SELECT ... FOR UPDATE`; each records the rank
 // it took in this transaction and refuses to go backwards, so a violation fails loudly in tests

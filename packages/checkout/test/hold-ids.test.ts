@@ -65,12 +65,34 @@ describe('hold ids handed out in blocks (hold-ids.ts)', () => {
       expect(await allocator.take(60)).toEqual(Array.from({ length: 60 }, (_, index) => 1 + index));
       // 40 left of the first block: the next one is reserved behind it.
       await expect.poll(nextId, { timeout: 5_000 }).toBe(201);
-      // The next 130 come out of those two blocks, with no reservation while they are taken.
+      // The next 130 come out of those two blocks; the 10 left then start the third.
       const ids = [...(await allocator.take(40)), ...(await allocator.take(90))];
       expect(ids).toEqual(Array.from({ length: 130 }, (_, index) => 61 + index));
       await expect.poll(nextId, { timeout: 5_000 }).toBe(301);
     } finally {
       await own.drop();
+    }
+  });
+
+  it('does not hold a batch up for a reservation while ids are at hand, even one that fails: MySQL down, ids still handed out', async () => {
+    const { proxy, url } = await CuttableProxy.inFrontOf(database.url);
+    try {
+      const db = anotherProcess(url);
+      const allocator = createHoldIdAllocator(db, { logger, blockSize: 10 });
+      await allocator.take(1);
+      // 9 left: nothing reserved ahead yet. Taking 5 leaves 4, and the reservation ahead starts
+      // on a MySQL that is gone.
+      await proxy.down();
+      const started = performance.now();
+      const ids = await allocator.take(5);
+      await allocator.ready();
+      const rest = await allocator.take(4);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect([...ids, ...rest]).toHaveLength(9);
+      // Nothing at hand now: a batch waits for a block, and gets the 503 while MySQL is gone.
+      expect(await rejectionOf(allocator.ready())).toMatchObject({ status: 503, code: 'service_unavailable' });
+    } finally {
+      await proxy.down();
     }
   });
 

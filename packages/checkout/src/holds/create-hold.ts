@@ -66,7 +66,7 @@ export async function createHoldsTogether(
   // The expiry jobs of the attempt whose COMMIT is on its way (see sendAsCommitLeaves).
   let jobs: { holdIds: number[]; sent: Promise<void> } | undefined;
   let inDoubt = false;
-  // Ids at hand before the transaction, so that it seldom waits for them holding the lock.
+  // A process with no ids reserves them before the transaction, not holding the lock (hold-ids.ts).
   await deps.holdIds.ready();
   const outcome = await runCheckoutTransaction(deps, async (tx) => {
     // An earlier attempt that got as far as its COMMIT was rolled back and is run again.

@@ -19,12 +19,15 @@ import type { Logger } from '@flash-sale/logger';
 // fails rather than take an id a block has promised. A process that stops leaves the rest of
 // its block unused: a gap in the ids, as a rollback left one under AUTO_INCREMENT.
 //
-// WHAT A BATCH WAITS FOR. Before it opens its transaction, until half a block is at hand
-// (`ready`): a batch that waits then holds no lock and no pooled connection, as after a start.
-// Inside, it takes its ids at once, unless the process's other batches took more than half a
-// block since; only then does it wait for a reservation while holding its product's lock and
-// its pooled connection, and were every pooled connection held that way, the reservation would
-// fail after the pool's wait bound (5 s), and with it those batches, with a 503.
+// WHAT A BATCH WAITS FOR. Usually nothing: the next block is reserved while half of the current
+// one is left. A process that has no id at all (just started, or after `discard`) reserves
+// before its batch opens its transaction (`ready`), holding no lock and no pooled connection.
+// Otherwise a batch takes its ids inside its transaction, and waits there only if the process's
+// batches took the rest of a block before the block reserved ahead arrived; it then holds its
+// product's lock and its pooled connection, and were every pooled connection held that way, the
+// reservation would fail after the pool's wait bound (5 s), and with it those batches, with a
+// 503. `ready` does not wait while ids are at hand, so a reservation that fails or is slow never
+// holds up a batch that has what it needs.
 //
 // AFTER A FAILOVER THAT LOST WRITES. A block whose reservation the new primary never saw may be
 // reserved again, by another process, while this one still hands it out. The second INSERT of an
@@ -55,7 +58,7 @@ export async function reserveHoldIds(db: Db, count: number): Promise<{ first: nu
 
 /** A process's hold ids (one per process): each handed out once, from blocks it reserved. */
 export interface HoldIdAllocator {
-  /** Resolves once half a block is at hand: for a batch to await before its transaction. */
+  /** Resolves at once while any id is at hand, else once a block is: for a batch to await before its transaction. */
   ready(): Promise<void>;
   /** `count` ids no hold has or will be given otherwise; waits for a block only when short. */
   take(count: number): Promise<number[]>;
@@ -87,7 +90,7 @@ export function createHoldIdAllocator(db: Db, options: { logger: Logger; blockSi
 
   return {
     async ready() {
-      while (available < blockSize / 2) await reserve();
+      while (available === 0) await reserve();
     },
     async take(count) {
       while (available < count) await reserve();
