@@ -82,6 +82,9 @@ describe('a webhook whose processing throws', () => {
       interval: 100,
     });
     expect((await t.db.paymentEvent.findUniqueOrThrow({ where: { id: event.id } })).outcome).toBe('applied');
-    expect(worker.logs.filter((line) => line.msg === 'payment event applied' && line.orderId === order.body.order_id)).toHaveLength(1);
+    // The line follows the commit that the read above saw, on the worker's own turn.
+    const applied = () => worker.logs.filter((line) => line.msg === 'payment event applied' && line.orderId === order.body.order_id);
+    await vi.waitFor(() => expect(applied().length).toBeGreaterThan(0), { timeout: 5_000, interval: 50 });
+    expect(applied()).toHaveLength(1);
   }, 60_000);
 });
