@@ -77,8 +77,11 @@ try {
   execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../scripts/build.ts', import.meta.url))], { stdio: ['ignore', 'ignore', 'inherit'] });
   // 1. The raw SQL a hold wraps, on the same MariaDB, now.
   const rawProduct = await product(100_000_000);
-  const raw = await rawSqlHolds(database.url, rawProduct, { clients: 32, seconds: SECONDS, conditional: false });
-  const rawConditional = await rawSqlHolds(database.url, rawProduct, { clients: 32, seconds: SECONDS, conditional: true });
+  // Each run's hold ids, reserved before its clock starts (more than its 32 clients can use).
+  const rawHolds = async (conditional: boolean) =>
+    rawSqlHolds(database.url, rawProduct, { clients: 32, seconds: SECONDS, conditional, holdIds: await reserveHoldIds(database.db, Math.max(1_000_000, SECONDS * 50_000)) });
+  const raw = await rawHolds(false);
+  const rawConditional = await rawHolds(true);
   const baseline = raw.holdsPerSecond;
   const fmt = (value: number) => value.toFixed(0);
   row('raw SQL: FOR UPDATE + UPDATE + INSERT per transaction, 32 clients', `${fmt(baseline)} holds/s, p50 ${raw.p50Ms.toFixed(1)} ms, p99 ${raw.p99Ms.toFixed(1)} ms`, '(the baseline)', '1.00×');
@@ -95,7 +98,7 @@ try {
   // mean): the first baseline is minutes older than the last figures, and these machines drift
   // by a third in that time. `before` is the last raw run when nothing ran since, else a new one.
   let lastRaw: number | undefined;
-  const rawNow = async () => (await rawSqlHolds(database.url, rawProduct, { clients: 32, seconds: SECONDS, conditional: false })).holdsPerSecond;
+  const rawNow = async () => (await rawHolds(false)).holdsPerSecond;
   async function besideBaseline<T>(measure: () => Promise<T>): Promise<{ result: T; baseline: number; text: string }> {
     const before = lastRaw ?? (await rawNow());
     const result = await measure();

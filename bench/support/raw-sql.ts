@@ -12,19 +12,12 @@ export interface RawResult {
  * one product for `seconds`: the baseline every hold figure is compared with, measured in the
  * same run on the same MariaDB.
  */
-export async function rawSqlHolds(databaseUrl: string, productId: number, options: { clients: number; seconds: number; conditional: boolean }): Promise<RawResult> {
+export async function rawSqlHolds(databaseUrl: string, productId: number, options: { clients: number; seconds: number; conditional: boolean; holdIds: { first: number; count: number } }): Promise<RawResult> {
   const target = parseDatabaseUrl(databaseUrl);
   const pool = mariadb.createPool({ host: target.host, port: target.port, user: target.user, password: target.password, database: target.database, connectionLimit: options.clients });
-  // Hold ids are named by whoever inserts (packages/checkout/src/holds/hold-ids.ts): the baseline
-  // reserves one block for the run, before the clock starts, as the api reserves its blocks
-  // ahead of its batches.
-  // More than 32 clients can insert in the time (each waits for MariaDB's log flush).
-  const ids = Math.max(1_000_000, Math.ceil(options.seconds) * 50_000);
-  const reserving = await pool.getConnection();
-  await reserving.query("UPDATE id_sequences SET next_id = LAST_INSERT_ID(next_id + ?) WHERE name = 'holds'", [ids]);
-  const [{ nextId }] = await reserving.query({ sql: 'SELECT LAST_INSERT_ID() AS nextId', bigIntAsNumber: true });
-  await reserving.release();
-  let nextHoldId = Number(nextId) - ids;
+  // Hold ids are named by whoever inserts (packages/checkout/src/holds/hold-ids.ts): the caller
+  // reserved a block for the run before the clock starts, as the api reserves its blocks ahead.
+  let nextHoldId = options.holdIds.first;
   const latencies: number[] = [];
   const until = Date.now() + options.seconds * 1000;
   const started = performance.now();
@@ -46,6 +39,7 @@ export async function rawSqlHolds(databaseUrl: string, productId: number, option
             }
           }
           await connection.commit();
+          if (nextHoldId >= options.holdIds.first + options.holdIds.count) throw new Error('The raw SQL baseline used up the hold ids reserved for it.');
           latencies.push(performance.now() - t0);
         }
       } finally {

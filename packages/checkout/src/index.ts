@@ -12,7 +12,7 @@ export type { HoldView, HoldStatus } from './holds/hold-view.ts';
 export { createHold, createHoldBatcher, createHoldsTogether, defaultHoldBatching, type CreateHoldInput, type HoldBatcher, type HoldRequest } from './holds/create-hold.ts';
 export { getHold } from './holds/get-hold.ts';
 export { releaseHold } from './holds/release-hold.ts';
-export { createHoldIdAllocator, reserveHoldIds, HOLD_ID_BLOCK_SIZE, type HoldIdAllocator } from './holds/hold-ids.ts';
+export { createHoldIdAllocator, reserveHoldIds, type HoldIdAllocator } from './holds/hold-ids.ts';
 export { expireHold, expireHolds, createHoldExpiryBatcher, type ExpireHoldResult, type HoldExpiryBatcher } from './holds/expire-hold.ts';
 
 export type { OrderView, OrderStatus, CancelReason } from './orders/order-view.ts';

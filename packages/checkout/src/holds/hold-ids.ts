@@ -31,8 +31,9 @@ import type { Logger } from '@flash-sale/logger';
 //
 // AFTER A FAILOVER THAT LOST WRITES. A block whose reservation the new primary never saw may be
 // reserved again, by another process, while this one still hands it out. The second INSERT of an
-// id then fails on the primary key: its batch answers 503, and the process drops its blocks
-// (`discard`), so its next batch reserves a new one (create-hold.ts). Like a hot product's row
+// id then fails on the primary key: the process drops its blocks (`discard`) and the batch
+// inserts again, in the same transaction, under ids from a new block (create-hold.ts); after a
+// few such tries it fails whole with a 503. Like a hot product's row
 // lock, the one id_sequences row is held across the reservation's round trips: a process cut off
 // from MySQL in the middle holds up the others' reservations until MySQL drops its connection.
 // "An INSERT that names no id fails" holds under the strict sql_mode that MySQL 8 and MariaDB
