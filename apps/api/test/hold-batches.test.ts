@@ -166,30 +166,36 @@ describe('hold ids', () => {
 });
 
 describe("a batch's expiry jobs", () => {
-  it('leave with its COMMIT: they are in Redis while MySQL has not answered it, each due at its hold\'s expires_at', async () => {
-    const productId = await t.createProduct({ totalStock: 10 });
+  // A small batch's jobs leave with its INSERT, a big one's with its COMMIT (create-hold.ts,
+  // sendWithStatement): stalled there, MySQL has not answered it, and the jobs are in Redis.
+  it.each([
+    { holds: 1, statement: 'INSERT INTO holds' },
+    { holds: 33, statement: 'COMMIT' },
+  ])('leave before the commit: a batch of $holds holds has its jobs in Redis while its $statement has no answer, each due at its hold\'s expires_at', async ({ holds, statement }) => {
+    const productId = await t.createProduct({ totalStock: 100 });
     const delayedHoldIds = async () => (await t.queue('hold-expiry').getJobs('delayed')).map((job) => job.data.holdId as number);
     const before = new Set(await delayedHoldIds());
     const { proxy, url: viaProxy } = await CuttableProxy.inFrontOf(t.config.databaseUrl);
     const db = createDb(viaProxy);
     try {
       await db.$queryRaw`SELECT 1`;
-      const batcher = createHoldBatcher({ ...t.services.deps, db });
-      const commitHeld = proxy.stallOn('\u0003COMMIT');
-      const hold = batcher.createHold({ productId, qty: 2 });
-      await commitHeld;
+      const stalled = proxy.stallOn(`\u0003${statement}`);
+      const batch = createHoldsTogether({ ...t.services.deps, db }, productId, turnOf(Array.from({ length: holds }, () => ({ qty: 2 }))));
+      await stalled;
       const sent = await vi.waitFor(async () => {
         const added = (await delayedHoldIds()).filter((holdId) => !before.has(holdId));
-        expect(added).toHaveLength(1);
-        return added[0];
+        expect(added).toHaveLength(holds);
+        return added;
       }, { timeout: 5_000, interval: 50 });
       expect(await t.db.hold.count({ where: { productId } })).toBe(0);
       proxy.endStall('deliver');
-      const { id, expiresAt } = await hold;
-      expect(sent).toBe(id);
-      const job = await t.queue('hold-expiry').getJob(`hold-${id}`);
-      expect(job?.data).toEqual({ holdId: id });
-      expect(Math.abs(job!.timestamp + job!.delay - expiresAt.getTime())).toBeLessThan(1_000);
+      const created = (await batch).map((result) => (result.ok ? result.value : undefined));
+      expect(sent.sort((a, b) => a - b)).toEqual(created.map((hold) => hold!.id).sort((a, b) => a - b));
+      for (const hold of created) {
+        const job = await t.queue('hold-expiry').getJob(`hold-${hold!.id}`);
+        expect(job?.data).toEqual({ holdId: hold!.id });
+        expect(Math.abs(job!.timestamp + job!.delay - hold!.expiresAt.getTime())).toBeLessThan(1_000);
+      }
     } finally {
       await db.$disconnect().catch(() => undefined);
       await proxy.down();
