@@ -242,6 +242,52 @@ describe("a batch's expiry jobs", () => {
   });
 });
 
+describe("a batch whose product UPDATE fails while its INSERT waits for ids", () => {
+  it('ends only once the INSERT has gone too: the jobs it sent are withdrawn with the attempt, none left in Redis', async () => {
+    const productId = await t.createProduct({ totalStock: 10 });
+    const allocator = createHoldIdAllocator(t.db, { logger: t.services.deps.logger });
+    await allocator.ready();
+    let taken: number[] = [];
+    let updateFailed!: () => void;
+    const failure = new Promise<void>((resolve) => (updateFailed = resolve));
+    // The ids come only after the UPDATE has failed, as when the process ran short of ids and
+    // its reservation was slow.
+    const holdIds = { ...allocator, take: async (count: number) => {
+      await failure;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return (taken = await allocator.take(count));
+    } };
+    const db = new Proxy(t.db, {
+      get(target, property) {
+        if (property === '$transaction') {
+          return (work: (tx: Tx) => Promise<unknown>, options: object) =>
+            target.$transaction((tx) => work(new Proxy(tx, {
+              get(txTarget, txProperty) {
+                const value = Reflect.get(txTarget, txProperty, txTarget);
+                if (txProperty !== '$executeRaw') return typeof value === 'function' ? value.bind(txTarget) : value;
+                return (strings: TemplateStringsArray, ...values: unknown[]) => {
+                  if (!strings[0]!.trim().startsWith('UPDATE products')) return value.call(txTarget, strings, ...values);
+                  updateFailed();
+                  return Promise.reject(new Error('The UPDATE failed (injected).'));
+                };
+              },
+            })), options);
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    await expect(createHoldsTogether({ ...t.services.deps, db, holdIds }, productId, turnOf([{ qty: 1 }, { qty: 2 }]))).rejects.toThrow('injected');
+    expect(taken).toHaveLength(2);
+    expect(await t.db.hold.count({ where: { productId } })).toBe(0);
+    expect(await availableInMysql(productId)).toBe(10);
+    await vi.waitFor(async () => {
+      expect(t.logs.some((line) => String(line.msg).startsWith('hold batch rolled back') && String((line as { holdIds?: number[] }).holdIds) === String(taken))).toBe(true);
+      for (const holdId of taken) expect(await t.queue('hold-expiry').getJob(`hold-${holdId}`)).toBeUndefined();
+    }, { timeout: 5_000, interval: 50 });
+  });
+});
+
 /**
  * Transactions waiting for a row lock (server-wide: another test file's wait could count too,
  * and then MySQL goes away a moment earlier, before the batch's BEGIN: the outcome asserted is
