@@ -24,10 +24,10 @@ import { insertHolds } from './holds-sql.ts';
 // runs it again from the start (runTransaction), MySQL going away fails it, and then every
 // member gets the same 503 and nothing of the batch is in MySQL (no hold, no key completed) or
 // in Redis (but for the jobs of an INSERT that met a taken hold id, see insertUnderNewIds; the
-// cache is written only after commit, and the cached snapshot stays, as nothing
-// changed, so reads are still served while MySQL is away; the expiry jobs leave with the
-// holds' INSERT or the COMMIT, so none was sent, or those sent by an attempt that was then
-// rolled back for certain are being withdrawn), unless MySQL went away during the COMMIT
+// cache is written only after commit, and the cached snapshot stays, as nothing changed, so
+// reads are still served while MySQL is away; the expiry jobs leave with the holds' INSERT or
+// the COMMIT, so none was sent, or those sent by an attempt that was then rolled back for
+// certain are being withdrawn), unless MySQL went away during the COMMIT
 // itself (below). A process killed mid-batch leaves it uncommitted, so rolled back; its jobs may
 // be in Redis for holds that never committed, and each finds no hold and does nothing. A COMMIT
 // whose answer was lost may have taken effect (checkout-transaction.ts): members with an
@@ -235,9 +235,9 @@ export function createHoldBatcher(deps: Deps & Pick<CheckoutDeps, 'productReader
  * Which statement they leave with depends on the batch's size. Building the jobs takes the event
  * loop tens of µs each (about a millisecond for 20, after-commit.ts). With the INSERT, that CPU
  * falls inside the INSERT's round trip while the product's lock is held (1.5–2.2 ms at 32
- * clients, timed inside the api): for a batch of up to 32 holds it mostly fits, and its members answer one round trip
- * sooner (under a closed loop of 32 clients, where each member waits for the whole batch, that
- * is what bounds the rate). A big batch's jobs would still be being built when the INSERT
+ * clients, timed inside the api): for a batch of up to 32 holds it mostly fits, and its members
+ * answer one round trip sooner (under a closed loop of 32 clients, where each member waits for
+ * the whole batch, that is what bounds the rate). A big batch's jobs would still be being built when the INSERT
  * answers, holding back the COMMIT and the lock with it, and big batches come from a crowd
  * queued on that lock. So they leave with the COMMIT, and MySQL releases the lock however busy
  * the event loop is. Measured, interleaved, each against the one before:
