@@ -93,7 +93,8 @@ try {
   // What bounds the batch under the lock: one statement through Prisma against the driver.
   const cost = await statementCost(database.url, rawProduct);
   row('one statement in a Prisma interactive transaction (what a batch pays ×3 under the lock)', `${fmt(cost.prismaUs)} µs`, `${fmt(cost.driverUs)} µs on the driver`, `${(cost.prismaUs / cost.driverUs).toFixed(2)}× the time`);
-  // What a batch sends before its COMMIT's answer and awaits before its members answer: its expiry jobs.
+  // What a batch sends before its COMMIT's answer and awaits before its members answer: its
+  // expiry jobs.
   const jobCost = await expiryJobCost(testRedisUrl(), `${prefix}:job-cost`);
   row('one addBulk of 20 expiry jobs (sent with a batch\'s INSERT, awaited before it answers)', `${fmt(jobCost.addBulkUs)} µs`, `${fmt(jobCost.pipelineUs)} µs for 20 HSET in one pipeline`, `${(jobCost.addBulkUs / jobCost.pipelineUs).toFixed(2)}× the time`);
 

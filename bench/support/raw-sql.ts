@@ -18,6 +18,11 @@ export async function rawSqlHolds(databaseUrl: string, productId: number, option
   // Hold ids are named by whoever inserts (packages/checkout/src/holds/hold-ids.ts): the caller
   // reserved a block for the run before the clock starts, as the api reserves its blocks ahead.
   let nextHoldId = options.holdIds.first;
+  // Checked before each INSERT: an id past the block may be one the api's next block hands out.
+  const takeHoldId = () => {
+    if (nextHoldId >= options.holdIds.first + options.holdIds.count) throw new Error('The raw SQL baseline used up the hold ids reserved for it.');
+    return nextHoldId++;
+  };
   const latencies: number[] = [];
   const until = Date.now() + options.seconds * 1000;
   const started = performance.now();
@@ -30,16 +35,15 @@ export async function rawSqlHolds(databaseUrl: string, productId: number, option
           await connection.beginTransaction();
           if (options.conditional) {
             const updated = await connection.query('UPDATE products SET available_stock = available_stock - 1, stock_version = stock_version + 1 WHERE id = ? AND available_stock >= 1', [productId]);
-            if (updated.affectedRows === 1) await connection.query("INSERT INTO holds (id, product_id, qty, status, expires_at, created_at, updated_at) VALUES (?, ?, 1, 'active', NOW(3) + INTERVAL 1 HOUR, NOW(3), NOW(3))", [nextHoldId++, productId]);
+            if (updated.affectedRows === 1) await connection.query("INSERT INTO holds (id, product_id, qty, status, expires_at, created_at, updated_at) VALUES (?, ?, 1, 'active', NOW(3) + INTERVAL 1 HOUR, NOW(3), NOW(3))", [takeHoldId(), productId]);
           } else {
             const [product] = await connection.query('SELECT available_stock FROM products WHERE id = ? FOR UPDATE', [productId]);
             if (product.available_stock >= 1) {
               await connection.query('UPDATE products SET available_stock = available_stock - 1, stock_version = stock_version + 1 WHERE id = ?', [productId]);
-              await connection.query("INSERT INTO holds (id, product_id, qty, status, expires_at, created_at, updated_at) VALUES (?, ?, 1, 'active', NOW(3) + INTERVAL 1 HOUR, NOW(3), NOW(3))", [nextHoldId++, productId]);
+              await connection.query("INSERT INTO holds (id, product_id, qty, status, expires_at, created_at, updated_at) VALUES (?, ?, 1, 'active', NOW(3) + INTERVAL 1 HOUR, NOW(3), NOW(3))", [takeHoldId(), productId]);
             }
           }
           await connection.commit();
-          if (nextHoldId >= options.holdIds.first + options.holdIds.count) throw new Error('The raw SQL baseline used up the hold ids reserved for it.');
           latencies.push(performance.now() - t0);
         }
       } finally {

@@ -7,9 +7,9 @@ import { runCli } from './stack.ts';
  * The ledger, exact: for every product, available_stock = total − active holds − pending/paid
  * orders in MySQL (the audit's own ledger query, auditStock), and the cached snapshot (where
  * there is one) says the same once the write-throughs on their way have landed: a process writes
- * through after its commit, and answers (or completes its job) only after that, so MySQL may show
- * a change for a moment before the cache does. Right after a process was killed between a commit and its
- * write-through, the cache may lag behind a change whose caller never got an answer (so could
+ * through after its commit, and answers (or completes its job) only after that, so MySQL may
+ * show a change for a moment before the cache does. Right after a process was killed between a
+ * commit and its write-through, the cache may lag behind a change whose caller never got an answer (so could
  * not have observed it) until the product's next change: `cache: false` checks MySQL alone then.
  */
 export async function expectLedgerExact(stack: FaultStack, options: { cache: boolean } = { cache: true }): Promise<void> {

@@ -209,25 +209,16 @@ describe("a batch's expiry jobs", () => {
     // back and run again.
     let refusals = 1;
     let rolledBack: number[] = [];
-    const db = new Proxy(t.db, {
-      get(target, property) {
-        if (property === '$transaction') {
-          return (work: (tx: Tx) => Promise<unknown>, options: object) =>
-            target.$transaction(async (tx) => {
-              const result = await work(tx);
-              if (refusals-- > 0) {
-                rolledBack = (await tx.hold.findMany({ where: { productId }, select: { id: true } })).map((hold) => hold.id);
-                await vi.waitFor(async () => {
-                  for (const holdId of rolledBack) expect(await t.queue('hold-expiry').getJob(`hold-${holdId}`)).toBeDefined();
-                }, { timeout: 5_000, interval: 20 });
-                throw Object.assign(new Error('Deadlock found when trying to get lock'), { errno: 1213 });
-              }
-              return result;
-            }, options);
-        }
-        const value = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
+    const db = withTransactionsThrough(async (tx, work) => {
+      const result = await work(tx);
+      if (refusals-- > 0) {
+        rolledBack = (await tx.hold.findMany({ where: { productId }, select: { id: true } })).map((hold) => hold.id);
+        await vi.waitFor(async () => {
+          for (const holdId of rolledBack) expect(await t.queue('hold-expiry').getJob(`hold-${holdId}`)).toBeDefined();
+        }, { timeout: 5_000, interval: 20 });
+        throw Object.assign(new Error('Deadlock found when trying to get lock'), { errno: 1213 });
+      }
+      return result;
     });
     const results = await createHoldsTogether({ ...t.services.deps, db }, productId, turnOf([{ qty: 1 }, { qty: 2 }]));
     expect(refusals).toBe(-1);
@@ -251,32 +242,25 @@ describe("a batch whose product UPDATE fails while its INSERT waits for ids", ()
     let updateFailed!: () => void;
     const failure = new Promise<void>((resolve) => (updateFailed = resolve));
     // The ids come only after the UPDATE has failed, as when the process ran short of ids and
-    // its reservation was slow.
+    // its reservation was slow. A timed wait, not a condition: once the UPDATE has failed, a
+    // batch that ends without its INSERT does so at once, and the correct one does nothing
+    // observable until the ids come.
     const holdIds = { ...allocator, take: async (count: number) => {
       await failure;
       await new Promise((resolve) => setTimeout(resolve, 100));
       return (taken = await allocator.take(count));
     } };
-    const db = new Proxy(t.db, {
+    const db = withTransactionsThrough((tx, work) => work(new Proxy(tx, {
       get(target, property) {
-        if (property === '$transaction') {
-          return (work: (tx: Tx) => Promise<unknown>, options: object) =>
-            target.$transaction((tx) => work(new Proxy(tx, {
-              get(txTarget, txProperty) {
-                const value = Reflect.get(txTarget, txProperty, txTarget);
-                if (txProperty !== '$executeRaw') return typeof value === 'function' ? value.bind(txTarget) : value;
-                return (strings: TemplateStringsArray, ...values: unknown[]) => {
-                  if (!strings[0]!.trim().startsWith('UPDATE products')) return value.call(txTarget, strings, ...values);
-                  updateFailed();
-                  return Promise.reject(new Error('The UPDATE failed (injected).'));
-                };
-              },
-            })), options);
-        }
         const value = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
+        if (property !== '$executeRaw') return typeof value === 'function' ? value.bind(target) : value;
+        return (strings: TemplateStringsArray, ...values: unknown[]) => {
+          if (!strings[0]!.trim().startsWith('UPDATE products')) return value.call(target, strings, ...values);
+          updateFailed();
+          return Promise.reject(new Error('The UPDATE failed (injected).'));
+        };
       },
-    });
+    })));
     await expect(createHoldsTogether({ ...t.services.deps, db, holdIds }, productId, turnOf([{ qty: 1 }, { qty: 2 }]))).rejects.toThrow('injected');
     expect(taken).toHaveLength(2);
     expect(await t.db.hold.count({ where: { productId } })).toBe(0);
@@ -287,6 +271,19 @@ describe("a batch whose product UPDATE fails while its INSERT waits for ids", ()
     }, { timeout: 5_000, interval: 50 });
   });
 });
+
+/** t.db, with each interactive transaction's work run through `run` (to fail it, or its statements). */
+function withTransactionsThrough(run: (tx: Tx, work: (tx: Tx) => Promise<unknown>) => Promise<unknown>): typeof t.db {
+  return new Proxy(t.db, {
+    get(target, property) {
+      if (property === '$transaction') {
+        return (work: (tx: Tx) => Promise<unknown>, options: object) => target.$transaction((tx) => run(tx, work), options);
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
 
 /**
  * Transactions waiting for a row lock (server-wide: another test file's wait could count too,

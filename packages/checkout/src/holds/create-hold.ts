@@ -27,9 +27,9 @@ import { insertHolds } from './holds-sql.ts';
 // cache is written only after commit, and the cached snapshot stays, as nothing changed, so
 // reads are still served while MySQL is away; the expiry jobs leave with the holds' INSERT or
 // the COMMIT, so none was sent, or those sent by an attempt that was then rolled back for
-// certain are being withdrawn), unless MySQL went away during the COMMIT
-// itself (below). A process killed mid-batch leaves it uncommitted, so rolled back; its jobs may
-// be in Redis for holds that never committed, and each finds no hold and does nothing. A COMMIT
+// certain are being withdrawn), unless MySQL went away during the COMMIT itself (below). A
+// process killed mid-batch leaves it uncommitted, so rolled back; its jobs may be in Redis for
+// holds that never committed, and each finds no hold and does nothing. A COMMIT
 // whose answer was lost may have taken effect (checkout-transaction.ts): members with an
 // Idempotency-Key get their hold on retry (the key was completed in the same transaction), the
 // cached snapshot is dropped so reads go to MySQL, and the holds' expiry jobs, sent before
@@ -71,7 +71,7 @@ export async function createHoldsTogether(
 ): Promise<MemberResult<HoldView>[]> {
   let requests: HoldRequest[] = [];
   let expiresAt = new Date();
-  // The expiry jobs of the attempt under way, sent with its INSERT or its COMMIT (sendWithStatement).
+  // The expiry jobs of the attempt under way, sent with its INSERT or COMMIT (sendWithStatement).
   let jobs: ExpiryJobs | undefined;
   let inDoubt = false;
   // A process with no ids reserves them before the transaction, not holding the lock (hold-ids.ts).
@@ -237,9 +237,9 @@ export function createHoldBatcher(deps: Deps & Pick<CheckoutDeps, 'productReader
  * falls inside the INSERT's round trip while the product's lock is held (1.5–2.2 ms at 32
  * clients, timed inside the api): for a batch of up to 32 holds it mostly fits, and its members
  * answer one round trip sooner (under a closed loop of 32 clients, where each member waits for
- * the whole batch, that is what bounds the rate). A big batch's jobs would still be being built when the INSERT
- * answers, holding back the COMMIT and the lock with it, and big batches come from a crowd
- * queued on that lock. So they leave with the COMMIT, and MySQL releases the lock however busy
+ * the whole batch, that is what bounds the rate). A big batch's jobs would still be being built
+ * when the INSERT answers, holding back the COMMIT and the lock with it, and big batches come
+ * from a crowd queued on that lock. So they leave with the COMMIT, and MySQL releases the lock however busy
  * the event loop is. Measured, interleaved, each against the one before:
  * - with the COMMIT instead of after the commit: about 8 % more holds per second at 32 clients,
  *   in every round of six;

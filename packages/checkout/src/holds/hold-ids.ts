@@ -40,7 +40,7 @@ import type { Logger } from '@flash-sale/logger';
 // run by default.
 
 /** Ids per block. A process holds at most one and a half blocks unused. */
-export const HOLD_ID_BLOCK_SIZE = 1_000;
+const HOLD_ID_BLOCK_SIZE = 1_000;
 
 /**
  * Reserves `count` consecutive hold ids for the caller alone, committed before it returns.
