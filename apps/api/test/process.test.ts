@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { holdRowLock, serviceEntry, spawnService } from '@flash-sale/testing';
@@ -72,19 +73,20 @@ describe('npm start: the api and a worker side by side', () => {
   // The entry points `npm start` passes it.
   const entries = [serviceEntry.api, serviceEntry.worker];
 
-  it.each([
-    ['Ctrl-C', 'SIGINT'],
-    ['closing the terminal', 'SIGHUP'],
-  ] as const)("%s (%s to the terminal's whole process group) drains both once, and exits 0", async (_, signal) => {
-    // Its own process group, as a terminal's foreground job is: the signal below reaches every
-    // process in it, as Ctrl-C does.
+  /** The launcher in a process group of its own, as a terminal's foreground job is; its JSON log lines, as they come. */
+  function startLauncher() {
     const child = spawn(process.execPath, ['--import', 'tsx', launcher, ...entries], {
       env: { ...process.env, ...envOfTestApp({ WORKER_METRICS_PORT: '0', SWEEP_INTERVAL_SECONDS: '3600', LOG_LEVEL: 'info', LOG_FORMAT: 'json' }) },
       stdio: ['ignore', 'pipe', 'inherit'],
       detached: true,
     });
-    // 'close', not 'exit': the launcher may exit before its children's last lines are read.
-    const exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+    // 'close', not 'exit': it comes once every process holding the pipe (the launcher and both
+    // children) has exited, so no last line is missed. Bounded below the test's own timeout, so
+    // that a failure still reaches the `finally` that kills what is left.
+    const closed = Promise.race([
+      once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>,
+      sleep(40_000, undefined, { ref: false }).then(() => Promise.reject(new Error('the launcher and its children were not all gone within 40 s'))),
+    ]);
     const lines: Record<string, unknown>[] = [];
     let buffered = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -93,25 +95,66 @@ describe('npm start: the api and a worker side by side', () => {
       buffered = complete.pop() ?? '';
       for (const text of complete) if (text.trim()) lines.push(JSON.parse(text));
     });
-    try {
-      await vi.waitFor(
+    const ready = () =>
+      vi.waitFor(
         () => {
           expect(lines.some((line) => line.name === 'api' && String(line.msg).startsWith('Server listening'))).toBe(true);
           expect(lines.some((line) => line.name === 'worker' && line.msg === 'worker ready')).toBe(true);
         },
         { timeout: 20_000, interval: 50 },
       );
-      process.kill(-child.pid!, signal);
-      const [code] = await exited;
-      expect(code).toBe(0);
+    const drainedOnce = () => {
       for (const name of ['api', 'worker']) {
         const own = lines.filter((line) => line.name === name);
         expect(own.filter((line) => line.msg === 'shutting down')).toHaveLength(1);
         expect(own.some((line) => line.msg === 'second signal: exiting now')).toBe(false);
         expect(own.at(-1)?.msg).toBe('shut down cleanly');
       }
+    };
+    // The children run in process groups of their own: a test that fails must not leave them.
+    const killAll = () => {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+      for (const pid of new Set(lines.map((line) => line.pid))) {
+        try {
+          if (typeof pid === 'number' && pid !== child.pid) process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone: the usual case.
+        }
+      }
+    };
+    return { child, closed, lines, ready, drainedOnce, killAll };
+  }
+
+  it.each([
+    ['Ctrl-C', 'SIGINT'],
+    ['closing the terminal', 'SIGHUP'],
+  ] as const)("%s (%s to the terminal's whole process group) drains both once, and exits 0", async (_, signal) => {
+    const launched = startLauncher();
+    try {
+      await launched.ready();
+      // The signal reaches every process in the launcher's group, as Ctrl-C does.
+      process.kill(-launched.child.pid!, signal);
+      const [code] = await launched.closed;
+      expect(code).toBe(0);
+      launched.drainedOnce();
     } finally {
-      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+      launched.killAll();
+    }
+  }, 60_000);
+
+  it('the launcher SIGKILLed (nothing passed on): the api and the worker drain once and exit by themselves', async () => {
+    const launched = startLauncher();
+    try {
+      await launched.ready();
+      process.kill(launched.child.pid!, 'SIGKILL');
+      // Only comes once both children have exited too: they hold the same stdout pipe.
+      await launched.closed;
+      launched.drainedOnce();
+      for (const name of ['api', 'worker']) {
+        expect(launched.lines.find((line) => line.name === name && line.msg === 'shutting down')?.signal).toBe('launcher gone');
+      }
+    } finally {
+      launched.killAll();
     }
   }, 60_000);
 });

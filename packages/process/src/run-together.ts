@@ -10,6 +10,10 @@
 // and the second counts as "exit now" in their shutdown. npm and tsx pass the same Ctrl-C down
 // to this process as well, so signals that arrive together count as one; a Ctrl-C pressed again
 // later is passed on as a second signal, which makes the children exit at once.
+//
+// Each child also has an IPC channel to this launcher, used for nothing but its closing: if the
+// launcher dies without passing a signal on (SIGKILL, the OOM killer), the channel closes and
+// each child drains as on SIGTERM (shutdown.ts), instead of running on with nobody to stop it.
 import { spawn, type ChildProcess } from 'node:child_process';
 
 const entries = process.argv.slice(2);
@@ -20,7 +24,7 @@ if (entries.length === 0) {
 const SAME_SIGNAL_WINDOW_MS = 500;
 
 const children: ChildProcess[] = entries.map((entry) =>
-  spawn(process.execPath, [...process.execArgv, entry], { stdio: 'inherit', env: process.env, detached: true }),
+  spawn(process.execPath, [...process.execArgv, entry], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: process.env, detached: true }),
 );
 const running = () => children.filter((child) => child.exitCode === null && child.signalCode === null);
 // Each child is asked to stop once: when one exits while the other is already draining (after
@@ -55,7 +59,8 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 // The children run in their own process group, so nothing else stops them: whenever this
-// launcher exits (normally both are gone by then; not on its own SIGKILL), none is left behind.
+// launcher exits (normally both are gone by then), none is left behind. On its own SIGKILL this
+// does not run; the children's IPC channel closing stops them then.
 process.on('exit', () => {
   for (const child of running()) child.kill('SIGKILL');
 });

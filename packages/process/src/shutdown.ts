@@ -5,12 +5,13 @@ const EXIT_BACKSTOP_MS = 2_000;
 
 /**
  * SIGTERM/SIGINT: stop taking work, let in-flight work finish, close the stores, exit 0. A second
- * signal, or the deadline passing, exits at once with 1.
+ * signal, or the deadline passing, exits at once with 1. A process started by `npm start`'s
+ * launcher (run-together.ts) drains the same way when the launcher dies.
  */
 export function installShutdown({ logger, close }: { logger: Logger; close: () => Promise<void> }): void {
   let shuttingDown = false;
   let closed = false;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onSignal = (signal: NodeJS.Signals | 'launcher gone') => {
     // Everything is closed and the process is ending: nothing left to cut short, keep the code.
     if (closed) process.exit();
     if (shuttingDown) {
@@ -42,6 +43,15 @@ export function installShutdown({ logger, close }: { logger: Logger; close: () =
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // The launcher's IPC channel closes only when the launcher is gone. It must not keep this
+  // process alive on its own, and while a drain is under way its closing is not a second signal:
+  // the launcher was killed, nobody asked to hurry.
+  if (process.channel) {
+    process.channel.unref();
+    process.once('disconnect', () => {
+      if (!shuttingDown) onSignal('launcher gone');
+    });
+  }
 }
 
 /**
