@@ -16,7 +16,8 @@ import { paint } from './output/colour.ts';
 
 const environmentHelp = `
 Environment: the services' own (see the README), so the CLI sees what they see:
-  DATABASE_URL, REDIS_URL, REDIS_KEY_PREFIX. NO_COLOR=1 turns colour off (it is
+  the queue commands read REDIS_URL and REDIS_KEY_PREFIX, webhooks DATABASE_URL,
+  and audit every variable the services read. NO_COLOR=1 turns colour off (it is
   only ever used on a terminal). Destructive actions ask first; pass --yes in scripts.`;
 
 export function buildProgram(context: CliContext): Command {
