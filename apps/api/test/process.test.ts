@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -155,6 +156,32 @@ describe('npm start: the api and a worker side by side', () => {
       }
     } finally {
       launched.killAll();
+    }
+  }, 60_000);
+
+  it('the launcher SIGKILLed while its children are still starting: both notice once they are up, drain once and exit', async () => {
+    const launched = startLauncher();
+    const childrenOf = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    let children: number[] = [];
+    try {
+      // Killed as soon as both children exist, long before either has loaded its code: its
+      // channel is closed before anything in them listens for that.
+      await vi.waitFor(() => expect((children = childrenOf(launched.child.pid!))).toHaveLength(2), { timeout: 10_000, interval: 5 });
+      process.kill(launched.child.pid!, 'SIGKILL');
+      await launched.closed;
+      launched.drainedOnce();
+      for (const name of ['api', 'worker']) {
+        expect(launched.lines.find((line) => line.name === name && line.msg === 'shutting down')?.signal).toBe('launcher gone');
+      }
+    } finally {
+      launched.killAll();
+      for (const pid of children) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone: the usual case.
+        }
+      }
     }
   }, 60_000);
 });

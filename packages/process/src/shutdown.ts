@@ -45,12 +45,18 @@ export function installShutdown({ logger, close }: { logger: Logger; close: () =
   process.on('SIGINT', onSignal);
   // The launcher's IPC channel closes only when the launcher is gone. It must not keep this
   // process alive on its own, and while a drain is under way its closing is not a second signal:
-  // the launcher was killed, nobody asked to hurry.
-  if (process.channel) {
-    process.channel.unref();
-    process.once('disconnect', () => {
-      if (!shuttingDown) onSignal('launcher gone');
-    });
+  // the launcher was killed, nobody asked to hurry. `process.send` tells a process started with
+  // a channel; `process.channel` is null once the channel has closed.
+  if (process.send) {
+    process.channel?.unref();
+    if (process.connected) {
+      process.once('disconnect', () => {
+        if (!shuttingDown) onSignal('launcher gone');
+      });
+    } else {
+      // The launcher died while this process was still starting, before anyone listened.
+      onSignal('launcher gone');
+    }
   }
 }
 
