@@ -112,10 +112,20 @@ describe('npm start: the api and a worker side by side', () => {
         expect(own.at(-1)?.msg).toBe('shut down cleanly');
       }
     };
+    const children = new Set<number>();
+    const childrenSpawned = () =>
+      vi.waitFor(
+        () => {
+          const pids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+          expect(pids).toHaveLength(2);
+          for (const pid of pids) children.add(Number(pid));
+        },
+        { timeout: 10_000, interval: 5 },
+      );
     // The children run in process groups of their own: a test that fails must not leave them.
     const killAll = () => {
       if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
-      for (const pid of new Set(lines.map((line) => line.pid))) {
+      for (const pid of new Set([...children, ...lines.map((line) => line.pid)])) {
         try {
           if (typeof pid === 'number' && pid !== child.pid) process.kill(pid, 'SIGKILL');
         } catch {
@@ -123,8 +133,9 @@ describe('npm start: the api and a worker side by side', () => {
         }
       }
     };
-    return { child, closed, lines, ready, drainedOnce, killAll };
+    return { child, closed, lines, ready, childrenSpawned, drainedOnce, killAll };
   }
+  type Launched = ReturnType<typeof startLauncher>;
 
   it.each([
     ['Ctrl-C', 'SIGINT'],
@@ -143,10 +154,14 @@ describe('npm start: the api and a worker side by side', () => {
     }
   }, 60_000);
 
-  it('the launcher SIGKILLed (nothing passed on): the api and the worker drain once and exit by themselves', async () => {
+  it.each([
+    ['once both are ready', (launched: Launched) => launched.ready()],
+    // Before either has loaded its code: the channel is closed before anything in them listens.
+    ['as soon as both children exist, while they are still starting', (launched: Launched) => launched.childrenSpawned()],
+  ])('the launcher SIGKILLed %s (nothing passed on): the api and the worker drain once and exit by themselves', async (_, killWhen) => {
     const launched = startLauncher();
     try {
-      await launched.ready();
+      await killWhen(launched);
       process.kill(launched.child.pid!, 'SIGKILL');
       // Only comes once both children have exited too: they hold the same stdout pipe.
       await launched.closed;
@@ -156,32 +171,6 @@ describe('npm start: the api and a worker side by side', () => {
       }
     } finally {
       launched.killAll();
-    }
-  }, 60_000);
-
-  it('the launcher SIGKILLed while its children are still starting: both notice once they are up, drain once and exit', async () => {
-    const launched = startLauncher();
-    const childrenOf = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    let children: number[] = [];
-    try {
-      // Killed as soon as both children exist, long before either has loaded its code: its
-      // channel is closed before anything in them listens for that.
-      await vi.waitFor(() => expect((children = childrenOf(launched.child.pid!))).toHaveLength(2), { timeout: 10_000, interval: 5 });
-      process.kill(launched.child.pid!, 'SIGKILL');
-      await launched.closed;
-      launched.drainedOnce();
-      for (const name of ['api', 'worker']) {
-        expect(launched.lines.find((line) => line.name === name && line.msg === 'shutting down')?.signal).toBe('launcher gone');
-      }
-    } finally {
-      launched.killAll();
-      for (const pid of children) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Already gone: the usual case.
-        }
-      }
     }
   }, 60_000);
 });
