@@ -13,5 +13,20 @@ if (config.paymentWebhookSecretIsDefault) {
 const services = createApiServices(config, logger);
 await services.waitForStores();
 const app = await buildApp({ config, logger, services });
-installShutdown({ logger, close: () => app.close() });
-await app.listen({ host: config.host, port: config.port });
+// A shutdown that begins before the listen (the launcher gone while this process was starting)
+// means no listen at all; one that begins during it waits for it to end before closing. Closed
+// first, Fastify would still bind the port afterwards and hold it until the process exits.
+let draining = false;
+let listening: Promise<string> | undefined;
+installShutdown({
+  logger,
+  close: async () => {
+    draining = true;
+    await listening?.catch(() => undefined);
+    await app.close();
+  },
+});
+if (!draining) {
+  listening = app.listen({ host: config.host, port: config.port });
+  await listening;
+}

@@ -84,8 +84,9 @@ describe('npm start: the api and a worker side by side', () => {
     // 'close', not 'exit': it comes once every process holding the pipe (the launcher and both
     // children) has exited, so no last line is missed. Bounded below the test's own timeout, so
     // that a failure still reaches the `finally` that kills what is left.
+    let closedAt = Number.NaN;
     const closed = Promise.race([
-      once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>,
+      (once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>).finally(() => (closedAt = Date.now())),
       sleep(40_000, undefined, { ref: false }).then(() => Promise.reject(new Error('the launcher and its children were not all gone within 40 s'))),
     ]);
     const lines: Record<string, unknown>[] = [];
@@ -96,22 +97,8 @@ describe('npm start: the api and a worker side by side', () => {
       buffered = complete.pop() ?? '';
       for (const text of complete) if (text.trim()) lines.push(JSON.parse(text));
     });
-    const ready = () =>
-      vi.waitFor(
-        () => {
-          expect(lines.some((line) => line.name === 'api' && String(line.msg).startsWith('Server listening'))).toBe(true);
-          expect(lines.some((line) => line.name === 'worker' && line.msg === 'worker ready')).toBe(true);
-        },
-        { timeout: 20_000, interval: 50 },
-      );
-    const drainedOnce = () => {
-      for (const name of ['api', 'worker']) {
-        const own = lines.filter((line) => line.name === name);
-        expect(own.filter((line) => line.msg === 'shutting down')).toHaveLength(1);
-        expect(own.some((line) => line.msg === 'second signal: exiting now')).toBe(false);
-        expect(own.at(-1)?.msg).toBe('shut down cleanly');
-      }
-    };
+    // The children's pids, read from the launcher's entry in /proc (Linux): for the cleanup, which
+    // must reach a child that never logged a line.
     const children = new Set<number>();
     const childrenSpawned = () =>
       vi.waitFor(
@@ -122,12 +109,36 @@ describe('npm start: the api and a worker side by side', () => {
         },
         { timeout: 10_000, interval: 5 },
       );
+    const ready = async () => {
+      await childrenSpawned();
+      await vi.waitFor(
+        () => {
+          expect(lines.some((line) => line.name === 'api' && String(line.msg).startsWith('Server listening'))).toBe(true);
+          expect(lines.some((line) => line.name === 'worker' && line.msg === 'worker ready')).toBe(true);
+        },
+        { timeout: 20_000, interval: 50 },
+      );
+    };
+    /** Each child drained once, and ended then: not by the 2 s backstop that ends a process some handle keeps alive. */
+    const drainedOnce = () => {
+      for (const name of ['api', 'worker']) {
+        const own = lines.filter((line) => line.name === name);
+        const shuttingDown = own.findIndex((line) => line.msg === 'shutting down');
+        expect(own.filter((line) => line.msg === 'shutting down')).toHaveLength(1);
+        expect(own.some((line) => line.msg === 'second signal: exiting now')).toBe(false);
+        // A drain that began while the api was still starting: it does not start listening after.
+        expect(own.slice(shuttingDown).some((line) => String(line.msg).startsWith('Server listening'))).toBe(false);
+        expect(own.at(-1)?.msg).toBe('shut down cleanly');
+        expect(closedAt - Date.parse(String(own.at(-1)?.time))).toBeLessThan(1_500);
+      }
+    };
     // The children run in process groups of their own: a test that fails must not leave them.
+    // Only processes still running one of the entry points are killed (a pid may be reused).
     const killAll = () => {
       if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
       for (const pid of new Set([...children, ...lines.map((line) => line.pid)])) {
         try {
-          if (typeof pid === 'number' && pid !== child.pid) process.kill(pid, 'SIGKILL');
+          if (typeof pid === 'number' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('main.ts')) process.kill(pid, 'SIGKILL');
         } catch {
           // Already gone: the usual case.
         }

@@ -14,7 +14,10 @@
 // Each child also has an IPC channel to this launcher, used for nothing but its closing: if the
 // launcher dies without passing a signal on (SIGKILL, the OOM killer), the channel closes and
 // each child drains as on SIGTERM (shutdown.ts), instead of running on with nobody to stop it.
+// LAUNCHER_CHANNEL_VARIABLE tells the child that the channel is this launcher's: a channel that
+// some other parent opened (a process manager's) means nothing of the sort.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { LAUNCHER_CHANNEL_VARIABLE } from './shutdown.ts';
 
 const entries = process.argv.slice(2);
 if (entries.length === 0) {
@@ -24,7 +27,11 @@ if (entries.length === 0) {
 const SAME_SIGNAL_WINDOW_MS = 500;
 
 const children: ChildProcess[] = entries.map((entry) =>
-  spawn(process.execPath, [...process.execArgv, entry], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: process.env, detached: true }),
+  spawn(process.execPath, [...process.execArgv, entry], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, [LAUNCHER_CHANNEL_VARIABLE]: '1' },
+    detached: true,
+  }),
 );
 const running = () => children.filter((child) => child.exitCode === null && child.signalCode === null);
 // Each child is asked to stop once: when one exits while the other is already draining (after

@@ -1,6 +1,8 @@
 import type { Logger } from '@flash-sale/logger';
 
 const DEADLINE_MS = 15_000;
+/** Set by `npm start`'s launcher (run-together.ts) on the children it gives an IPC channel. */
+export const LAUNCHER_CHANNEL_VARIABLE = 'FLASH_SALE_LAUNCHER_CHANNEL';
 const EXIT_BACKSTOP_MS = 2_000;
 
 /**
@@ -46,8 +48,11 @@ export function installShutdown({ logger, close }: { logger: Logger; close: () =
   // The launcher's IPC channel closes only when the launcher is gone. It must not keep this
   // process alive on its own, and while a drain is under way its closing is not a second signal:
   // the launcher was killed, nobody asked to hurry. `process.send` tells a process started with
-  // a channel; `process.channel` is null once the channel has closed.
-  if (process.send) {
+  // a channel (`process.channel` is null once the channel has closed); the variable, that the
+  // channel is the launcher's. It is not passed on to anything this process starts.
+  const launched = process.env[LAUNCHER_CHANNEL_VARIABLE] === '1';
+  delete process.env[LAUNCHER_CHANNEL_VARIABLE];
+  if (launched && process.send) {
     process.channel?.unref();
     if (process.connected) {
       process.once('disconnect', () => {

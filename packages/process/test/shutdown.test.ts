@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
+import { LAUNCHER_CHANNEL_VARIABLE } from '../src/shutdown.ts';
 
 const shutdownModule = fileURLToPath(new URL('../src/shutdown.ts', import.meta.url));
 const loggerModule = fileURLToPath(new URL('../../logger/src/index.ts', import.meta.url));
@@ -39,18 +40,26 @@ const stuckScript = `
   setInterval(() => undefined, 1000);`;
 
 /** Runs `source`; resolves once it is ready, with its stdout's JSON lines so far and its end. */
-async function startProbe(source: string) {
+async function startProbe(source: string, options: { ipc?: boolean; env?: Record<string, string> } = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', source], {
-    env: { ...process.env, LOG_FORMAT: 'json' },
-    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, LOG_FORMAT: 'json', ...options.env },
+    stdio: options.ipc ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
+  let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
-  await new Promise<void>((resolve) => child.stderr!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve()));
-  const messages = () => stdout.trim().split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { msg: string }).msg);
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // Its exit and the end of its output, not 'close': a ChildProcess whose IPC channel the parent
+  // closed (disconnect()) never emits 'close'.
+  const closed = Promise.all([once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>, once(child.stdout!, 'end'), once(child.stderr!, 'end')]).then(
+    ([exit]) => exit,
+  );
+  const saidOnStderr = (word: string) => vi.waitFor(() => expect(stderr).toContain(word), { timeout: 20_000, interval: 10 });
+  await saidOnStderr('ready');
+  const lines = () => stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg: string; signal?: string });
+  const messages = () => lines().map((line) => line.msg);
   const logged = (message: string) => vi.waitFor(() => expect(messages()).toContain(message), { timeout: 5_000, interval: 10 });
-  return { child, closed, messages, logged };
+  return { child, closed, lines, messages, logged, saidOnStderr };
 }
 
 describe('graceful shutdown', () => {
@@ -84,6 +93,29 @@ describe('graceful shutdown', () => {
     const [code] = await probe.closed;
     expect(code).toBe(0);
     expect(performance.now() - signalledAt).toBeLessThan(1_000);
+    expect(probe.messages().at(-1)).toBe('shut down cleanly');
+  });
+
+  // `npm start`'s launcher gives its children an IPC channel and LAUNCHER_CHANNEL_VARIABLE
+  // (apps/api/test/process.test.ts kills it); any other parent's channel means nothing.
+  it.each([
+    ["npm start's launcher", 'launcher gone', { [LAUNCHER_CHANNEL_VARIABLE]: '1' }],
+    ['another parent (a process manager)', 'SIGTERM', {}],
+  ])('a channel from %s closing: the drain is started by %s', async (_, startedBy, env) => {
+    // The probe says on stderr when its channel closed; the shutdown's own listener, registered
+    // first, has run by then.
+    const probe = await startProbe(
+      script.replace("await once(process.stdin, 'data');", '').replace("process.stderr.write('ready\\n');", "process.on('disconnect', () => process.stderr.write('disconnected\\n')); process.stderr.write('ready\\n');"),
+      { ipc: true, env },
+    );
+    probe.child.disconnect();
+    await probe.saidOnStderr('disconnected');
+    // Only a drain that the closing did not start needs the signal; a drain it did start would
+    // take this as a second signal and exit 1.
+    if (startedBy === 'SIGTERM') probe.child.kill('SIGTERM');
+    const [code] = await probe.closed;
+    expect(code).toBe(0);
+    expect(probe.lines().filter((line) => line.msg === 'shutting down')).toEqual([expect.objectContaining({ signal: startedBy })]);
     expect(probe.messages().at(-1)).toBe('shut down cleanly');
   });
 
