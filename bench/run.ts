@@ -20,7 +20,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 // Each figure of many clients holding (32 and 256 clients, keyed or not, two api processes) is
 // measured in BENCH_ROUNDS rounds (3), each beside its own baseline; the row shows the median
 // round and the range of the ratios: on these machines one round is at the mercy of a slow spell
-// (the baseline has moved between 750 and 1,640 holds/s within one run). One client: one round.
+// (the baseline has moved between 890 and 1,823 holds/s within one run). One client: one round.
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const WARM_UP_SECONDS = 2;
 // BENCH_ONLY=holds,keyed,sellout,replicas,expiry,startup,read: some sections only (the raw SQL baseline always runs).
