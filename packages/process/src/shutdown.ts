@@ -1,9 +1,9 @@
 import type { Logger } from '@flash-sale/logger';
 
 const DEADLINE_MS = 15_000;
+const EXIT_BACKSTOP_MS = 2_000;
 /** Set by `npm start`'s launcher (run-together.ts) on the children it gives an IPC channel. */
 export const LAUNCHER_CHANNEL_VARIABLE = 'FLASH_SALE_LAUNCHER_CHANNEL';
-const EXIT_BACKSTOP_MS = 2_000;
 
 /**
  * SIGTERM/SIGINT: stop taking work, let in-flight work finish, close the stores, exit 0. A second
