@@ -1,6 +1,6 @@
 // `npm run bench`: every figure of the hot-product benchmark in one run, each beside a baseline
 // measured in the same run on the same machine, as a ratio (these machines are shared and noisy:
-// an absolute number alone means little). 127.0.0.1 only, bounded in time (about five minutes).
+// an absolute number alone means little). 127.0.0.1 only, bounded in time (about four minutes).
 // Needs wrk (`apt-get install wrk`): a load generator in C takes little of the two cores.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -78,7 +78,7 @@ async function ledgerExact(productId: number): Promise<boolean> {
 }
 
 try {
-  process.stderr.write('flash-sale bench: building dist/, then measuring (about five minutes)\n');
+  process.stderr.write('flash-sale bench: building dist/, then measuring (about four minutes)\n');
   execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../scripts/build.ts', import.meta.url))], { stdio: ['ignore', 'ignore', 'inherit'] });
   // 1. The raw SQL a hold wraps, on the same MariaDB, now.
   const rawProduct = await product(100_000_000);

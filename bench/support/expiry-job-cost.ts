@@ -4,9 +4,10 @@ import { createJobQueues } from '@flash-sale/queues';
 /**
  * What a batch sends before its COMMIT's answer and awaits before its members answer: one
  * `addBulk` of its expiry jobs (20, about a batch at 32 clients) through the api's own
- * JobQueues, against as many small hashes written in one pipeline on the bare connection (the same round trip and number of
- * writes, without BullMQ's per-job work: the job, its options, its Lua script). One client,
- * nothing else running; the jobs are delayed an hour and removed at the end.
+ * JobQueues, against as many small hashes written in one pipeline on the bare connection (the
+ * same round trip and number of writes, without BullMQ's per-job work: the job, its options, its
+ * Lua script). One client, nothing else running; the jobs are delayed an hour and removed at the
+ * end.
  */
 export async function expiryJobCost(redisUrl: string, keyPrefix: string, batches = 300, jobsPerBatch = 20): Promise<{ addBulkUs: number; pipelineUs: number }> {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: 1 });

@@ -9,8 +9,9 @@ import { runCli } from './stack.ts';
  * there is one) says the same once the write-throughs on their way have landed: a process writes
  * through after its commit, and answers (or completes its job) only after that, so MySQL may
  * show a change for a moment before the cache does. Right after a process was killed between a
- * commit and its write-through, the cache may lag behind a change whose caller never got an answer (so could
- * not have observed it) until the product's next change: `cache: false` checks MySQL alone then.
+ * commit and its write-through, the cache may lag behind a change whose caller never got an
+ * answer (so could not have observed it) until the product's next change: `cache: false` checks
+ * MySQL alone then.
  */
 export async function expectLedgerExact(stack: FaultStack, options: { cache: boolean } = { cache: true }): Promise<void> {
   const audit = await auditStock({ db: stack.db, clock: systemClock, activeHoldsWithoutJob: async () => [] });
