@@ -1,4 +1,4 @@
-import { cancelDueOrders, defaultSweepOptions, type CheckoutDeps } from '@flash-sale/checkout';
+import { cancelDueOrders, defaultSweepOptions, PAYMENT_RESULT_GRACE_MS, type CheckoutDeps } from '@flash-sale/checkout';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { request, sendWebhook, startApiStack, startWorker, type InProcessWorker, type ApiStack } from './support/stack.ts';
 
@@ -111,4 +111,44 @@ describe('a result received after the deadline', () => {
     expect((await orderRow(orderId)).status).toBe('cancelled');
     expect(await available(productId)).toBe(10);
   });
+});
+
+describe('a result whose storing waits longer than the grace', () => {
+  it('is refused with a 503 and not stored, so that its retry is received anew', async () => {
+    const { orderId } = await pendingOrder();
+    const key = newKey();
+    // A locking read of the order's events, as the payment timeout's own: it holds back any
+    // INSERT of an event for the order. Here it stands in for a timeout that has looked and is
+    // cancelling the order while the webhook waits.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = t.db.$transaction(
+      async (tx) => {
+        await tx.$queryRaw`SELECT id FROM payment_events FORCE INDEX (payment_events_order_id_idx) WHERE order_id = ${orderId} FOR UPDATE`;
+        locked();
+        await released;
+      },
+      { timeout: 15_000 },
+    );
+    await isLocked;
+    const answer = sendWebhook(t, { order_id: orderId, status: 'success' }, { key });
+    // The webhook's INSERT is under way, waiting on the lock: from now on, longer than the grace.
+    await vi.waitFor(async () => {
+      const statement = `INSERT INTO \`payment_events\`%${key}%`;
+      const [row] = await t.db.$queryRaw<{ running: bigint }[]>`SELECT COUNT(*) AS running FROM information_schema.PROCESSLIST WHERE info LIKE ${statement}`;
+      expect(Number(row!.running)).toBe(1);
+    }, { timeout: 5_000, interval: 20 });
+    await new Promise((resolve) => setTimeout(resolve, PAYMENT_RESULT_GRACE_MS + 300));
+    release();
+    await holder;
+    const first = await answer;
+    expect({ status: first.status, code: first.body.error?.code, retryAfter: first.headers.get('retry-after') }).toEqual({ status: 503, code: 'service_unavailable', retryAfter: '1' });
+    expect(await t.db.paymentEvent.count({ where: { idempotencyKey: key } })).toBe(0);
+
+    const retriedAt = Date.now();
+    expect((await sendWebhook(t, { order_id: orderId, status: 'success' }, { key })).status).toBe(202);
+    expect((await eventOf(key)).receivedAt.getTime()).toBeGreaterThanOrEqual(retriedAt);
+  }, 20_000);
 });

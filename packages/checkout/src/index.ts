@@ -23,6 +23,7 @@ export { runIdempotent, type IdempotentRequest, type IdempotentResponse, type Ke
 export { canonicalJson, requestHash, sha256Hex } from './idempotency/request-hash.ts';
 
 export { cancelUnpaidOrder, type CancelUnpaidOrderResult } from './orders/cancel-order.ts';
+export { PAYMENT_RESULT_GRACE_MS } from './orders/payment-deadline.ts';
 export { verifyPaymentSignature, signPayload, SIGNATURE_TOLERANCE_SECONDS } from './payments/verify-signature.ts';
 export { createSeenPaymentEvents, type SeenPaymentEvents } from './payments/seen-payment-events.ts';
 export { receivePaymentEvent, paymentEventHash, type PaymentEventInput, type PaymentResult, type ReceivedPaymentEvent } from './payments/receive-payment-event.ts';

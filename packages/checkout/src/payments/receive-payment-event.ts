@@ -1,8 +1,9 @@
-import { IdempotencyKeyReusedError } from '@flash-sale/errors';
-import { isUniqueViolation } from '@flash-sale/db';
+import { IdempotencyKeyReusedError, ServiceUnavailableError } from '@flash-sale/errors';
+import { isUniqueViolation, runTransaction } from '@flash-sale/db';
 import { enqueueAfterCommit, publishCommit } from '../after-commit.ts';
 import type { CheckoutDeps } from '../deps.ts';
 import { canonicalJson, sha256Hex } from '../idempotency/request-hash.ts';
+import { PAYMENT_RESULT_GRACE_MS } from '../orders/payment-deadline.ts';
 
 import type { PaymentResult } from '@flash-sale/db';
 
@@ -44,13 +45,7 @@ export async function receivePaymentEvent(
 
   let eventId: number;
   try {
-    const event = await deps.db.paymentEvent.create({
-      // received_at on the same clock as the order's payment_due_at (the app's), so that the
-      // deadline rule compares like with like.
-      data: { idempotencyKey: input.idempotencyKey, orderId: input.orderId, result: input.result, bodyHash, payload: input.rawBody, receivedAt: deps.clock.now() },
-      select: { id: true },
-    });
-    eventId = event.id;
+    eventId = await storePaymentEvent(deps, { ...input, bodyHash });
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     const existing = await deps.db.paymentEvent.findUniqueOrThrow({
@@ -79,6 +74,36 @@ export async function receivePaymentEvent(
     ],
   });
   return { eventId, duplicate: false };
+}
+
+/**
+ * The event's row, in a transaction that commits only if the INSERT took no longer than the
+ * payment timeout's grace after received_at. That is what lets the timeout trust it has seen
+ * every result received by the deadline: its read of an order's events locks their index range
+ * and runs no sooner than the deadline plus the grace, so an INSERT that got its row in by then
+ * is waited for and seen. An INSERT that waited longer (on that very lock, on a busy MySQL) may
+ * have got its row in after the timeout had looked and cancelled the order, with a received_at
+ * from before the deadline: it is rolled back, and the provider's retry is received anew, late.
+ * Without this, a success received in time could be stored, answered 202, and then found to
+ * contradict a timeout as a conflict (contract section 5).
+ */
+async function storePaymentEvent(
+  deps: Pick<CheckoutDeps, 'db' | 'clock'>,
+  event: PaymentEventInput & { bodyHash: string },
+): Promise<number> {
+  return runTransaction(deps.db, async (tx) => {
+    // received_at on the same clock as the order's payment_due_at (the app's), so that the
+    // deadline rule compares like with like.
+    const receivedAt = deps.clock.now();
+    const { id } = await tx.paymentEvent.create({
+      data: { idempotencyKey: event.idempotencyKey, orderId: event.orderId, result: event.result, bodyHash: event.bodyHash, payload: event.rawBody, receivedAt },
+      select: { id: true },
+    });
+    if (deps.clock.now().getTime() - receivedAt.getTime() > PAYMENT_RESULT_GRACE_MS) {
+      throw new ServiceUnavailableError('The payment event took too long to store; retry.', { retryAfterSeconds: 1 });
+    }
+    return id;
+  });
 }
 
 /** The event's job, to run now; adding it again while it is there changes nothing. */
