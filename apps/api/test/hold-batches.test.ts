@@ -55,6 +55,30 @@ describe('one batch', () => {
   });
 });
 
+describe('a member whose idempotency claim was lost', () => {
+  // A claim taken over while its request waited (longer than the lease): its completion inside
+  // the batch's transaction finds the key no longer its own.
+  const lostClaim = (key: string): HoldRequest => ({
+    qty: 1,
+    idempotency: {
+      claim: { scope: 'POST /api/holds', key, lockToken: 'a-token-that-no-longer-owns-the-key' },
+      present: (hold) => ({ status: 201, body: hold }),
+      beforeCommit: async () => undefined,
+      refusalRecorded: false,
+    },
+  });
+
+  it.each([
+    ['the only key of the batch, beside a member with no key', () => [lostClaim(`lost-${Date.now()}-a`), { qty: 1 }]],
+    ['one of two keys of the batch', () => [lostClaim(`lost-${Date.now()}-b`), lostClaim(`lost-${Date.now()}-c`), { qty: 1 }]],
+  ] as const)('fails the batch whole with a 503, never a 409, when it is %s', async (_case, members) => {
+    const productId = await t.createProduct({ totalStock: 10 });
+    await expect(createHoldsTogether(t.services.deps, productId, turnOf(members()))).rejects.toMatchObject({ status: 503, code: 'service_unavailable' });
+    expect(await t.db.hold.count({ where: { productId } })).toBe(0);
+    expect(await availableInMysql(productId)).toBe(10);
+  });
+});
+
 describe('the snapshot check before the line', () => {
   const countingSnapshotReads = () => {
     const productReader = t.services.deps.productReader;

@@ -141,7 +141,6 @@ export async function completeIdempotencyKey(db: DbOrTx, claim: KeyClaim, respon
  */
 export async function completeIdempotencyKeys(tx: DbOrTx, completions: { claim: KeyClaim; response: StoredResponse }[]): Promise<void> {
   if (completions.length === 0) return;
-  if (completions.length === 1) return completeIdempotencyKey(tx, completions[0]!.claim, completions[0]!.response);
   for (const scope of new Set(completions.map(({ claim }) => claim.scope))) {
     const own = completions.filter(({ claim }) => claim.scope === scope);
     const cases = (value: (each: (typeof own)[number]) => unknown) =>
@@ -156,7 +155,9 @@ export async function completeIdempotencyKeys(tx: DbOrTx, completions: { claim: 
         AND lock_token = CASE idempotency_key ${cases((each) => each.claim.lockToken)} END AND status = 'processing'`;
     // A member's claim was taken over (it waited longer than the lease): the batch must not
     // commit a hold that its key no longer answers for. A 503, so that nothing is recorded
-    // under the keys and every member may retry.
+    // under the keys and every member may retry: the batch fails whole, and a member that sent
+    // no key, or whose key is still its own, must not be told its key is in use (a 409), even
+    // when the lost claim is the batch's only key.
     if (updated !== own.length) throw new ServiceUnavailableError('An idempotency key of this batch was taken over meanwhile; retry.', { retryAfterSeconds: 1 });
   }
 }
