@@ -140,9 +140,9 @@ describe('an order whose COMMIT goes unanswered and lands afterwards', () => {
 describe('a payment event whose INSERT goes unanswered and lands afterwards', () => {
   it('is handed to the worker when the provider sends it again', async () => {
     const input = { idempotencyKey: `evt_in_doubt_${Date.now()}`, orderId: 999_999, result: 'success' as const, rawBody: '{}' };
-    // Prisma stores it in a transaction of its own (the INSERT and its read-back).
-    // It fails with Prisma's error for the lost answer, which the api answers 503.
-    expect(await withMysqlStallingOn(COMMIT, 'deliver', (deps) => receivePaymentEvent(deps, input))).toBe('P2039');
+    // Stored in a transaction of its own (its INSERT must land within the payment timeout's
+    // grace: receive-payment-event.ts), whose COMMIT's answer is lost: a 503.
+    expect(await withMysqlStallingOn(COMMIT, 'deliver', (deps) => receivePaymentEvent(deps, input))).toBe('service_unavailable');
     const event = await vi.waitFor(async () => t.db.paymentEvent.findUniqueOrThrow({ where: { idempotencyKey: input.idempotencyKey } }), { timeout: 5_000, interval: 50 });
     // The first delivery was answered with an error, so nothing handed it to the worker.
     expect(await t.queue('payment-webhook').getJob(`payment-event-${event.id}`)).toBeUndefined();
