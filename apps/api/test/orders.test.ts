@@ -38,6 +38,14 @@ describe('orders', () => {
     expect((await request(t.url, 'GET', `/api/holds/${holdId}`)).body).toMatchObject({ status: 'used', order_id: created.body.order_id });
   });
 
+  it('prices the largest qty at the largest price a product can have', async () => {
+    // products.price is DECIMAL(10, 2); the order's amount is that times up to MAX_QTY_PER_HOLD (10).
+    const productId = await t.createProduct({ totalStock: 10, price: '99999999.99' });
+    const created = await request(t.url, 'POST', '/api/orders', { body: { hold_id: await holdOf(productId, 10) } });
+    expect({ status: created.status, amount: created.body.amount }).toEqual({ status: 201, amount: '999999999.90' });
+    expect((await request(t.url, 'GET', `/api/orders/${created.body.order_id}`)).body.amount).toBe('999999999.90');
+  });
+
   it('enqueues the payment-timeout job for the new order', async () => {
     const productId = await t.createProduct();
     const created = await request(t.url, 'POST', '/api/orders', { body: { hold_id: await holdOf(productId, 1) } });

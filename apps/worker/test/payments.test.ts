@@ -148,6 +148,39 @@ describe('webhook ingestion', () => {
     expect(missing.body.error.details.fields[0].field).toBe('idempotency-key');
   });
 
+  it('takes keys that differ only by trailing spaces as two keys', async () => {
+    // Only a body can carry them: HTTP trims a header's value.
+    const key = newKey();
+    const [first, second] = [await pendingOrder(), await pendingOrder()];
+    expect((await sendWebhook(t, { order_id: first.orderId, status: 'success', idempotency_key: key })).status).toBe(202);
+    expect((await sendWebhook(t, { order_id: second.orderId, status: 'success', idempotency_key: `${key} ` })).status).toBe(202);
+    const again = await sendWebhook(t, { order_id: first.orderId, status: 'success', idempotency_key: `${key}  ` });
+    expect({ status: again.status, body: again.body }).toEqual({ status: 202, body: { received: true, duplicate: false } });
+    const stored = await t.db.paymentEvent.findMany({ where: { idempotencyKey: { startsWith: key } }, orderBy: { id: 'asc' } });
+    expect(stored.map((event) => [event.idempotencyKey, event.orderId])).toEqual([
+      [key, first.orderId],
+      [`${key} `, second.orderId],
+      [`${key}  `, first.orderId],
+    ]);
+    await vi.waitFor(async () => expect((await orderOf(second.orderId)).status).toBe('paid'), { timeout: 10_000, interval: 50 });
+  });
+
+  it('stores a body of exactly the size limit (64 KiB) whole', async () => {
+    const { orderId } = await pendingOrder();
+    const key = newKey();
+    const json = JSON.stringify({ order_id: orderId, status: 'success' });
+    // JSON allows whitespace between its tokens: the same body, padded to the limit.
+    const raw = `${json.slice(0, -1)}${' '.repeat(65_536 - json.length)}}`;
+    expect(Buffer.byteLength(raw)).toBe(65_536);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const response = await request(t.url, 'POST', '/api/payments/webhook', {
+      rawBody: raw,
+      headers: { 'content-type': 'application/json', 'idempotency-key': key, 'payment-signature': `t=${timestamp},v1=${signPayload(t.config.paymentWebhookSecret, timestamp, raw)}` },
+    });
+    expect(response.status).toBe(202);
+    expect((await eventOf(key)).payload).toBe(raw);
+  });
+
   it.each([
     ['an unknown status', { order_id: 1, status: 'refunded' }],
     ['an unknown field', { order_id: 1, status: 'success', amount: '1.00' }],

@@ -31,7 +31,8 @@ export const EnvSchema = Type.Object({
   WORKER_CONCURRENCY: PositiveInt(16, 'jobs one worker process runs at once'),
   WORKER_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464, description: 'where a worker serves /metrics and /health/live (0: a free port)' }),
   SWEEP_INTERVAL_SECONDS: PositiveInt(5, 'how often the sweeper looks for due holds, orders and events without a job'),
-  BODY_LIMIT_BYTES: PositiveInt(65536, 'largest request body accepted'),
+  // At most what payment_events.payload (MEDIUMTEXT) holds: a webhook's raw body is kept whole.
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1, maximum: 16_777_215, default: 65536, description: 'largest request body accepted (at most 16,777,215)' }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },
