@@ -42,6 +42,15 @@ export async function buildApp({ config, logger, services }: AppOptions): Promis
   app.setValidatorCompiler(strictValidatorCompiler);
   // JSON is the only body we accept; anything else is a 415.
   app.removeContentTypeParser('text/plain');
+  // Some clients send `Content-Type: application/json` on every request. A release or a read
+  // takes no body, so an empty one there is no body, not malformed JSON (a 400); a POST's empty
+  // body still is. The webhook's routes have a parser of their own (payments.routes.ts).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' && request.method !== 'POST') return done(null, undefined);
+    parseJson(request, body as string, done);
+  });
 
 
   await app.register(errorHandlerPlugin);

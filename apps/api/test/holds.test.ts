@@ -83,6 +83,16 @@ describe('DELETE /api/holds/:id (early release)', () => {
     expect(order.body.error.code).toBe('hold_released');
   });
 
+  it('takes a JSON Content-Type with no body, as some clients send on every request, as no body', async () => {
+    const productId = await t.createProduct({ totalStock: 4 });
+    const created = await hold(productId, 3);
+    const released = await request(t.url, 'DELETE', `/api/holds/${created.body.hold_id}`, { headers: { 'content-type': 'application/json' } });
+    expect({ status: released.status, body: released.body }).toMatchObject({ status: 200, body: { hold_id: created.body.hold_id, status: 'released' } });
+    expect(await available(productId)).toBe(4);
+    // A read with that header, too.
+    expect((await request(t.url, 'GET', `/api/holds/${created.body.hold_id}`, { headers: { 'content-type': 'application/json' } })).status).toBe(200);
+  });
+
   it('returns a released hold unchanged when released again, without returning stock twice', async () => {
     const productId = await t.createProduct({ totalStock: 4 });
     const created = await hold(productId, 2);
