@@ -1,11 +1,11 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '@flash-sale/config';
-import { ServiceUnavailableError } from '@flash-sale/errors';
+import { BadRequestError, ServiceUnavailableError } from '@flash-sale/errors';
 import type { Logger } from '@flash-sale/logger';
 import type { ApiServices } from './api-services.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
-import { answerFrameworkError, answerUnknownExpectations, clientErrorHandlerFor } from './plugins/http-layer-errors.ts';
+import { answerFrameworkError, answerUnknownExpectations, clientErrorHandlerFor, refuseConnect } from './plugins/http-layer-errors.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { requestLogPlugin } from './plugins/request-log.ts';
 import { requestMetricsPlugin } from './plugins/request-metrics.ts';
@@ -36,8 +36,10 @@ export async function buildApp({ config, logger, services }: AppOptions): Promis
     // What Fastify's router and Node's parser answer themselves, in the envelope too.
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: clientErrorHandlerFor(logger as FastifyBaseLogger),
+    http: { requireHostHeader: false },
   }).withTypeProvider<TypeBoxTypeProvider>();
   answerUnknownExpectations(app.server, logger as FastifyBaseLogger);
+  refuseConnect(app.server, logger as FastifyBaseLogger);
 
   app.setValidatorCompiler(strictValidatorCompiler);
   // JSON is the only body we accept; anything else is a 415.
@@ -61,7 +63,12 @@ export async function buildApp({ config, logger, services }: AppOptions): Promis
   let closing = false;
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    if (closing) throw new ServiceUnavailableError('The server is shutting down; retry on another instance.');
+    // HTTP/1.1 requires Host; Node's own refusal of a request without one has no body at all
+    // (requireHostHeader is off above, so that the refusal is ours and in the envelope).
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) throw new BadRequestError('An HTTP/1.1 request needs a Host header.');
+    // The health routes answer for themselves while closing: readiness says 503 `unavailable`
+    // in its own shape, which load balancers read to drain the instance.
+    if (closing && !request.url.startsWith('/health/')) throw new ServiceUnavailableError('The server is shutting down; retry on another instance.');
   });
   app.addHook('preClose', async () => {
     closing = true;

@@ -166,6 +166,8 @@ describe('what the HTTP layer answers before any route runs', () => {
     ['broken chunked framing', 'POST /api/holds HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n'],
     ['both Content-Length and chunked', 'POST /api/holds HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
     ['a malformed request line', 'GARBAGE\r\n\r\n'],
+    ['an HTTP/1.1 request without Host', 'GET /health/live HTTP/1.1\r\nConnection: close\r\n\r\n'],
+    ['a CONNECT (a proxy tunnel)', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'],
   ])('%s -> 400 bad_request in the envelope', async (_label, raw) => {
     const response = await sendRawHttp(t.url, raw);
     expect(response.status).toBe(400);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type Socket } from 'node:net';
 import { apiOperations } from './support/operations.ts';
 import { request, startTestApp, type TestApp } from './support/test-app.ts';
 
@@ -126,5 +127,58 @@ describe('GET /docs/json', () => {
       .filter(({ operation }) => !Object.entries(operation.responses).some(([status, response]) => status.startsWith('2') && Object.values(response.content ?? {}).some((media) => media.schema)))
       .map(({ name }) => name);
     expect(withoutSchema).toEqual([]);
+  });
+});
+
+describe('while the api shuts down', () => {
+  /**
+   * A request whose headers arrived in two parts, the second once `app.close()` has begun: the
+   * connection is not idle, so the server keeps it, and the request is served while closing.
+   */
+  async function askWhileClosing(app: TestApp, paths: string[]): Promise<{ status: number; headers: string; body: unknown }[]> {
+    const { port } = new URL(app.url);
+    const sockets = await Promise.all(
+      paths.map(
+        (path) =>
+          new Promise<Socket>((resolve, reject) => {
+            const socket = connect(Number(port), '127.0.0.1', () => {
+              socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n`);
+              resolve(socket);
+            });
+            socket.once('error', reject);
+          }),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closing = app.app.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const answers = await Promise.all(
+      sockets.map(
+        (socket) =>
+          new Promise<string>((resolve) => {
+            let received = '';
+            socket.on('data', (chunk) => (received += chunk.toString()));
+            socket.on('close', () => resolve(received));
+            socket.write('Connection: close\r\n\r\n');
+          }),
+      ),
+    );
+    await closing;
+    return answers.map((raw) => {
+      const [head, body] = raw.split('\r\n\r\n');
+      return { status: Number(head!.split(' ')[1]), headers: head!.toLowerCase(), body: JSON.parse(body!) };
+    });
+  }
+
+  it('says so: readiness 503 in its own shape, anything else 503 in the envelope with Retry-After', async () => {
+    const closingApp = await startTestApp();
+    try {
+      const [ready, read] = await askWhileClosing(closingApp, ['/health/ready', '/api/products/1']);
+      expect({ status: ready!.status, body: ready!.body }).toEqual({ status: 503, body: { status: 'unavailable', checks: { mysql: 'ok', redis: 'ok' } } });
+      expect({ status: read!.status, body: read!.body }).toMatchObject({ status: 503, body: { error: { code: 'service_unavailable' } } });
+      expect(read!.headers).toContain('retry-after: 1');
+    } finally {
+      await closingApp.close();
+    }
   });
 });

@@ -49,6 +49,16 @@ export function answerUnknownExpectations(server: Server, logger: FastifyBaseLog
   });
 }
 
+/** Node drops a CONNECT (a proxy's tunnel request) without a byte when nothing listens for it. */
+export function refuseConnect(server: Server, logger: FastifyBaseLogger): void {
+  server.on('connect', (_request: IncomingMessage, socket: Socket) => {
+    const appError = new BadRequestError('CONNECT is not supported: this is not a proxy.');
+    logger.warn({ code: appError.code }, appError.message);
+    socket.on('error', () => undefined);
+    socket.end(rawResponse(appError));
+  });
+}
+
 function describeParseError(code: string | undefined): string {
   if (code === 'HPE_HEADER_OVERFLOW') return 'The request headers are too large.';
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'The request was not received in time.';
