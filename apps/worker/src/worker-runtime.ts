@@ -16,6 +16,8 @@ export interface WorkerRuntime {
   stores: Stores;
   workers: Worker[];
   metricsServer: MetricsServer;
+  /** Resolves once every BullMQ worker is connected ("worker ready"): not while Redis is down. */
+  ready: Promise<void>;
   /** Stops taking jobs, waits for the active ones, then closes Redis and MySQL. Idempotent. */
   close(): Promise<void>;
 }
@@ -28,8 +30,11 @@ const STALLED_INTERVAL_MS = 5_000;
 const HOLD_EXPIRY_CONCURRENCY_FACTOR = 16;
 
 /**
- * The worker's composition, in order: its stores, the metrics that read the queues, the domain;
- * then one BullMQ worker per queue (each running WORKER_CONCURRENCY jobs at once) and the sweeper.
+ * The worker's composition, in order: its stores, the metrics that read the queues, the domain,
+ * the metrics server; then one BullMQ worker per queue (each running WORKER_CONCURRENCY jobs at
+ * once) and the sweeper. It returns once all of them have started, without waiting for Redis:
+ * a worker started while Redis is down serves its metrics and liveness, and its sweeper expires
+ * holds from MySQL, until Redis is back and its workers connect (`ready`).
  */
 export async function startWorkerRuntime(config: Config, logger: Logger): Promise<WorkerRuntime> {
   const stores = openStores(config, logger, 'worker');
@@ -40,6 +45,17 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
     'order-timeout': orderTimeoutProcessor(deps),
     'payment-webhook': paymentWebhookProcessor(deps),
   };
+
+  // First, before any BullMQ worker can take a job: a port already taken (a second worker on
+  // this host with the same WORKER_METRICS_PORT) fails the start with nothing begun.
+  const metricsServer = await startMetricsServer(metrics, config.workerMetricsPort).catch(async (error: unknown) => {
+    await stores.close();
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    throw new Error(
+      `WORKER_METRICS_PORT ${config.workerMetricsPort} is taken (another worker on this host?): give each worker process a port of its own, or 0 for any free one.`,
+      { cause: error },
+    );
+  });
 
   // BullMQ does not close a connection it was handed; these are ours to quit after close().
   const connections: Redis[] = [];
@@ -73,21 +89,27 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
 
   await stores.waitForStores();
   // Versions before the sweeper left BullMQ ran it as a job scheduler on hold-expiry: remove it,
-  // so its jobs do not land on a processor that no longer knows them. Best effort.
-  await stores.jobs
+  // so its jobs do not land on a processor that no longer knows them. Best effort, and not
+  // awaited: with Redis down it waits for Redis, and the start must not.
+  void stores.jobs
     .queue('hold-expiry')
     .removeJobScheduler(legacySweeperSchedulerId)
     .catch((error: unknown) => logger.warn({ err: error }, 'could not remove the legacy sweeper scheduler'));
-  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
-  const metricsServer = await startMetricsServer(metrics, config.workerMetricsPort);
+  // The sweeper works from MySQL alone, so it runs whether or not Redis is up.
   const sweeper: SweeperLoop = startSweeperLoop(deps, { intervalMs: config.sweepIntervalSeconds * 1000 });
-  logger.info({ queues: Object.keys(processors), concurrency: config.workerConcurrency, metricsPort: metricsServer.port }, 'worker ready');
+  logger.info({ metricsPort: metricsServer.port }, 'worker started; its queues are ready once Redis answers');
+  const ready = Promise.all(workers.map((worker) => worker.waitUntilReady())).then(() => {
+    logger.info({ queues: Object.keys(processors), concurrency: config.workerConcurrency, metricsPort: metricsServer.port }, 'worker ready');
+  });
+  // Closed before Redis came back: its workers never got ready, and nothing waits for them.
+  ready.catch(() => undefined);
 
   let closing: Promise<void> | undefined;
   return {
     stores,
     workers,
     metricsServer,
+    ready,
     close() {
       closing ??= (async () => {
         await Promise.all([sweeper.stop(), ...workers.map((worker) => worker.close())]);

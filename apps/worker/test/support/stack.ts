@@ -55,6 +55,7 @@ export async function startWorker(config: Config): Promise<InProcessWorker> {
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger('worker-test', 'info', { destination: { write: (line: string) => void logs.push(JSON.parse(line)) } });
   const runtime = await startWorkerRuntime(config, logger);
+  await runtime.ready;
   return { runtime, logs, close: () => runtime.close() };
 }
 

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { CuttableProxy, serviceEntry, spawnService } from '@flash-sale/testing';
+import { envOf, request, startApiStack, type ApiStack } from './support/stack.ts';
+
+// A worker started while Redis is down (a fresh deploy during a Redis restart): it must not wait
+// for Redis before doing what needs only MySQL, nor stay invisible to its orchestrator.
+
+let t: ApiStack;
+beforeAll(async () => {
+  t = await startApiStack({ SWEEP_INTERVAL_SECONDS: '3600' });
+});
+afterAll(async () => t?.close());
+
+describe('a worker started while Redis is down', () => {
+  it('answers its liveness check and expires due holds by its sweeper, then takes jobs once Redis is back', async () => {
+    const productId = await t.createProduct({ totalStock: 5 });
+    const hold = await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty: 2 } });
+    // Due a minute ago, in MySQL: only the sweeper can see it while Redis is away.
+    await t.db.hold.update({ where: { id: hold.body.hold_id }, data: { expiresAt: new Date(Date.now() - 60_000) } });
+    const { proxy, url: redisDown } = await CuttableProxy.inFrontOf(t.config.redisUrl);
+    await proxy.down();
+    const worker = await spawnService({
+      entry: serviceEntry.worker,
+      env: envOf(t.config, { REDIS_URL: redisDown, SWEEP_INTERVAL_SECONDS: '1' }),
+      ready: (line) => String(line.msg).startsWith('worker started'),
+    });
+    try {
+      const port = worker.lines.find((line) => String(line.msg).startsWith('worker started'))!.metricsPort;
+      expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
+      await vi.waitFor(async () => expect((await t.db.hold.findUniqueOrThrow({ where: { id: hold.body.hold_id } })).status).toBe('expired'), {
+        timeout: 15_000,
+        interval: 100,
+      });
+      expect((await t.db.product.findUniqueOrThrow({ where: { id: productId } })).availableStock).toBe(5);
+      expect(worker.lines.some((line) => line.msg === 'worker ready')).toBe(false);
+
+      await proxy.up();
+      await vi.waitFor(() => expect(worker.lines.some((line) => line.msg === 'worker ready')).toBe(true), { timeout: 20_000, interval: 100 });
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+      await proxy.down();
+    }
+  }, 60_000);
+});
+
+describe('a second worker on a host, with the same metrics port', () => {
+  it('refuses to start, saying why, before it takes any job', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const worker = await spawnService({ entry: serviceEntry.worker, env: envOf(t.config, { WORKER_METRICS_PORT: String(port) }) });
+      const [code] = await worker.exited;
+      expect(code).toBe(1);
+      const messages = worker.lines.map((line) => `${String(line.msg)} ${JSON.stringify(line.err ?? '')}`);
+      expect(messages.some((message) => message.includes(`WORKER_METRICS_PORT ${port} is taken`))).toBe(true);
+      expect(worker.lines.some((line) => String(line.msg).startsWith('worker started'))).toBe(false);
+    } finally {
+      taken.close();
+    }
+  });
+});
