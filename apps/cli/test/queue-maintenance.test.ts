@@ -65,6 +65,35 @@ describe.concurrent('clean', () => {
   });
 });
 
+describe('clean --limit above what one BullMQ call deletes (10,000)', () => {
+  it('deletes exactly the limit, no more', async () => {
+    const own = await startTestStores();
+    const connection = createWorkerRedis(testRedisUrl());
+    try {
+      const queue = own.queue('payment-webhook');
+      const total = 10_030;
+      for (let first = 0; first < total; first += 2_000) {
+        const ids = Array.from({ length: Math.min(2_000, total - first) }, (_, index) => first + index + 1);
+        await queue.addBulk(ids.map((paymentEventId) => ({ name: 'test-job', data: { paymentEventId }, opts: { jobId: `payment-event-${paymentEventId}` } })));
+      }
+      const worker = new Worker(queue.name, async () => 'done', { connection, prefix: bullPrefix(own.config.redisKeyPrefix), concurrency: 200 });
+      try {
+        await vi.waitFor(async () => expect(await queue.getJobCountByTypes('completed')).toBe(total), { timeout: 60_000, interval: 200 });
+      } finally {
+        await worker.close();
+      }
+
+      const result = await runCli(own.config, ['clean', 'payment-webhook', '--state', 'completed', '--older-than', '0s', '--limit', '10010', '--yes']);
+      expectExitCode(result, 0);
+      expect(result.stdout).toContain('deleted 10010 completed job(s)');
+      expect(await queue.getJobCountByTypes('completed')).toBe(20);
+    } finally {
+      await connection.quit();
+      await own.close();
+    }
+  }, 120_000);
+});
+
 describe.concurrent('pause and resume', () => {
   it('a paused queue keeps its waiting job from a running worker; after resume the worker completes it', async () => {
     const queue = t.queue('hold-expiry');

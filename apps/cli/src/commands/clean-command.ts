@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import type { Queue } from 'bullmq';
 import type { QueueName } from '@flash-sale/queues';
 import { finding } from '../exit-codes.ts';
 import { formatDuration } from '../output/format.ts';
@@ -31,9 +32,29 @@ export function registerCleanCommand(program: Command, context: CliContext): voi
         const age = formatDuration(options.olderThan);
         const limit = options.limit ? `at most ${options.limit} ` : 'all ';
         await confirmOrAbort(options.yes, `Delete ${limit}${options.state} jobs older than ${age} from ${queueName}?`);
-        const removed = await queue.clean(options.olderThan, options.limit, options.state);
-        if (removed.length === 0) throw finding(`no ${options.state} jobs older than ${age} in ${queueName}; nothing was deleted.`);
-        printLine(`deleted ${removed.length} ${options.state} job(s) older than ${age} from ${queueName}`);
+        const removed = await cleanAtMost(queue, options);
+        if (removed === 0) throw finding(`no ${options.state} jobs older than ${age} in ${queueName}; nothing was deleted.`);
+        printLine(`deleted ${removed} ${options.state} job(s) older than ${age} from ${queueName}`);
       }),
     );
+}
+
+// The most jobs one call of BullMQ's clean deletes.
+const CLEAN_CALL_LIMIT = 10_000;
+
+/**
+ * BullMQ's clean with a limit above 10,000 asks for 10,000 on every call and goes on while a call
+ * comes back full, so it can delete up to 9,999 more than the limit: the limit is kept here, by
+ * calls of at most 10,000 that never ask for more than is left of it.
+ */
+async function cleanAtMost(queue: Queue, options: CleanOptions): Promise<number> {
+  if (options.limit === 0) return (await queue.clean(options.olderThan, 0, options.state)).length;
+  let removed = 0;
+  while (removed < options.limit) {
+    const ask = Math.min(CLEAN_CALL_LIMIT, options.limit - removed);
+    const batch = await queue.clean(options.olderThan, ask, options.state);
+    removed += batch.length;
+    if (batch.length < ask) break;
+  }
+  return removed;
 }
