@@ -14,7 +14,7 @@ export interface ProcessMetrics {
 
 /**
  * One registry per process (`api`, `worker`), in Prometheus text format at /metrics. Queue depths
- * are read from Redis at scrape time; a scrape while Redis is down reports what it can.
+ * are read from Redis at scrape time; a scrape while Redis is down leaves them out and reports the rest.
  */
 export function createProcessMetrics(
   processName: string,
@@ -48,8 +48,12 @@ export function createProcessMetrics(
       await Promise.all(
         queueNames.map(async (queue) => {
           const counts = await queueCounts(queue).catch(() => undefined);
-          if (!counts) return;
-          for (const state of QUEUE_STATES) this.set({ queue, state }, counts[state] ?? 0);
+          // Unread (Redis down): the queue's series are left out of this scrape rather than
+          // repeating the last counts as if they were current.
+          for (const state of QUEUE_STATES) {
+            if (counts) this.set({ queue, state }, counts[state] ?? 0);
+            else this.remove({ queue, state });
+          }
         }),
       );
     },
