@@ -1,4 +1,5 @@
-import { createHold, runIdempotent, type CheckoutDeps, type HoldView } from '@flash-sale/checkout';
+import { createHold, reserveHoldIds, runIdempotent, type CheckoutDeps, type HoldView } from '@flash-sale/checkout';
+import { Prisma } from '@flash-sale/db';
 import { CuttableProxy, holdRowLock, startTestStores, type TestStores } from '@flash-sale/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectExitCode, runCli } from './support/run-cli.ts';
@@ -135,5 +136,52 @@ describe.concurrent('audit: idempotency keys', () => {
     const [json, table] = await Promise.all([runCli(t.config, ['audit', '--json']), runCli(t.config, ['audit'])]);
     expect(JSON.parse(json.stdout).idempotencyKeys).toEqual({ stored, pastRetention: 1 });
     expect(table.stdout).toContain(`Idempotency keys: ${stored} stored, 1 past their 24 h`);
+  });
+});
+
+describe('audit on a database of its own', () => {
+  let own: TestStores;
+  beforeAll(async () => {
+    own = await startTestStores();
+  });
+  afterAll(async () => own?.close());
+
+  it('--fix repairs what it can, and leaves a product whose ledger is outside 0..total_stock, saying so (exit 1)', async () => {
+    const ownDeps = await own.domain();
+    // More held than the total: a total_stock lowered by hand below what is already held.
+    const overHeld = await own.createProduct({ totalStock: 5 });
+    await createHold(ownDeps, { productId: overHeld, qty: 4 });
+    await own.db.$executeRaw`UPDATE products SET total_stock = 2 WHERE id = ${overHeld}`;
+    const corrupted = await own.createProduct({ totalStock: 6 });
+    await own.db.$executeRaw`UPDATE products SET available_stock = 4 WHERE id = ${corrupted}`;
+
+    const result = await runCli(own.config, ['audit', '--fix', '--json']);
+    expectExitCode(result, 1);
+    const { repairs } = JSON.parse(result.stdout);
+    expect(repairs).toEqual(
+      expect.arrayContaining([
+        { productId: corrupted, code: expect.any(String), changed: true, before: 4, after: 6, refused: null },
+        { productId: overHeld, code: expect.any(String), changed: false, before: 1, after: null, refused: expect.stringContaining('outside 0..2') },
+      ]),
+    );
+    expect((await own.db.product.findUniqueOrThrow({ where: { id: corrupted } })).availableStock).toBe(6);
+    expect((await own.db.product.findUniqueOrThrow({ where: { id: overHeld } })).availableStock).toBe(1);
+    await own.db.$executeRaw`UPDATE products SET total_stock = 5 WHERE id = ${overHeld}`;
+  });
+
+  it('counts every overdue hold, and lists the first 1,000', async () => {
+    const total = 1_005;
+    const productId = await own.createProduct({ totalStock: 2_000 });
+    const { first } = await reserveHoldIds(own.db, total);
+    const rows = Array.from({ length: total }, (_, index) => Prisma.sql`(${first + index}, ${productId}, 1, 'active', NOW(3) - INTERVAL 1 HOUR, NOW(3) - INTERVAL 2 HOUR, NOW(3))`);
+    await own.db.$executeRaw`INSERT INTO holds (id, product_id, qty, status, expires_at, created_at, updated_at) VALUES ${Prisma.join(rows)}`;
+    await own.db.$executeRaw`UPDATE products SET available_stock = available_stock - ${total} WHERE id = ${productId}`;
+
+    const [json, table] = await Promise.all([runCli(own.config, ['audit', '--json']), runCli(own.config, ['audit'])]);
+    expectExitCode(json, 1);
+    const audit = JSON.parse(json.stdout);
+    expect({ count: audit.overdueHoldCount, listed: audit.overdueHolds.length }).toEqual({ count: total, listed: 1_000 });
+    expect(table.stdout).toContain(`Overdue holds: ${total} active`);
+    expect(table.stdout).toContain(`… and ${total - 50} more (--json lists the first 1000)`);
   });
 });

@@ -26,8 +26,8 @@ export function registerAuditCommand(program: Command, context: CliContext): voi
     .description('check available_stock = total − active holds − pending/paid orders for every product; list overdue holds and holds without an expiry job')
     .option('--fix', 'repair each mismatched product from its ledger (under its row lock) and say what changed')
     .option('--overdue-after <seconds>', 'an active hold this long past expires_at is overdue', parseNonNegativeInteger, 60)
-    .option('--json', 'print JSON only: { ok, products, overdueHolds, holdsWithoutJob, repairs? }')
-    .addHelpText('after', '\nExits 1 on any finding. With --fix, stock mismatches that were repaired no longer count;\noverdue holds and missing expiry jobs cannot be fixed here and still exit 1.')
+    .option('--json', 'print JSON only: { ok, products, overdueHoldCount, overdueHolds (the first 1,000), holdsWithoutJob, repairs? }')
+    .addHelpText('after', '\nExits 1 on any finding. With --fix, stock mismatches that were repaired no longer count;\noverdue holds, missing expiry jobs and a ledger outside 0..total_stock cannot be fixed here\nand still exit 1.')
     .action(
       runs(context, async (options: AuditOptions) => {
         const runtime = await context.session.runtime();
@@ -45,8 +45,9 @@ export function registerAuditCommand(program: Command, context: CliContext): voi
             repairs.push({ productId: product.productId, code: product.code, repair: await repairProductStock(runtime.deps, product.productId) });
           }
         }
-        const stockUnresolved = mismatched.length > 0 && !options.fix;
-        const exitCode = stockUnresolved || audit.overdueHolds.length > 0 || audit.holdsWithoutJob.length > 0 ? ExitCode.finding : ExitCode.ok;
+        const refused = repairs.filter(({ repair }) => repair?.refused).length;
+        const stockUnresolved = (mismatched.length > 0 && !options.fix) || refused > 0;
+        const exitCode = stockUnresolved || audit.overdueHoldCount > 0 || audit.holdsWithoutJob.length > 0 ? ExitCode.finding : ExitCode.ok;
 
         if (options.json) {
           // `ok` and `products` are what the audit found; `repairs` is what --fix changed since.
@@ -55,12 +56,12 @@ export function registerAuditCommand(program: Command, context: CliContext): voi
         }
         printAudit(audit, { overdueAfterSeconds: options.overdueAfter, now });
         if (options.fix && repairs.length > 0) printRepairs(repairs);
-        printAuditSummary(audit, { fixed: Boolean(options.fix) });
+        printAuditSummary(audit, { fixed: Boolean(options.fix), refused });
         return exitCode;
       }),
     );
 }
 
 function toRepairJson({ productId, code, repair }: ProductRepair) {
-  return { productId, code, changed: Boolean(repair), before: repair?.before ?? null, after: repair?.after ?? null };
+  return { productId, code, changed: Boolean(repair) && !repair?.refused, before: repair?.before ?? null, after: repair?.after ?? null, refused: repair?.refused ?? null };
 }

@@ -16,6 +16,8 @@ export interface OverdueHold {
 export interface StockAudit {
   products: ProductAudit[];
   /** Active holds more than `overdueAfterSeconds` past expires_at: expiry is not keeping up. */
+  overdueHoldCount: number;
+  /** The first OVERDUE_HOLDS_LISTED of them, longest overdue first. */
   overdueHolds: OverdueHold[];
   /** Active holds without a live hold-expiry job: missing, or already finished (only the sweeper will expire them). */
   holdsWithoutJob: number[];
@@ -25,6 +27,7 @@ export interface StockAudit {
 }
 
 const JOB_SETTLE_SECONDS = 10;
+export const OVERDUE_HOLDS_LISTED = 1_000;
 
 /**
  * Checks every product's available_stock against the ledger (stock-ledger.ts), and that expiry
@@ -37,12 +40,16 @@ export async function auditStock(
   const products = (await readStockLedger(deps.db)).map((row): ProductAudit => ({ ...row, ok: row.expected === row.availableStock }));
 
   const overdueBefore = new Date(deps.clock.now().getTime() - (options.overdueAfterSeconds ?? 60) * 1000);
-  const overdue = await deps.db.hold.findMany({
-    where: { status: 'active', expiresAt: { lt: overdueBefore } },
-    select: { id: true, productId: true, qty: true, expiresAt: true },
-    orderBy: { expiresAt: 'asc' },
-    take: 1000,
-  });
+  const overdueWhere = { status: 'active' as const, expiresAt: { lt: overdueBefore } };
+  const [overdue, overdueHoldCount] = await Promise.all([
+    deps.db.hold.findMany({
+      where: overdueWhere,
+      select: { id: true, productId: true, qty: true, expiresAt: true },
+      orderBy: { expiresAt: 'asc' },
+      take: OVERDUE_HOLDS_LISTED,
+    }),
+    deps.db.hold.count({ where: overdueWhere }),
+  ]);
   // A hold's job is added just after its transaction commits, and a released hold's job is
   // removed: under live traffic only holds old enough to have their job, and still active after
   // the lookup, count as missing one.
@@ -60,10 +67,11 @@ export async function auditStock(
   ]);
   return {
     products,
+    overdueHoldCount,
     overdueHolds,
     holdsWithoutJob,
     // Informational: the sweeper purges them in batches; a growing count means no worker runs.
     idempotencyKeys: { stored, pastRetention },
-    ok: products.every((product) => product.ok) && overdueHolds.length === 0 && holdsWithoutJob.length === 0,
+    ok: products.every((product) => product.ok) && overdueHoldCount === 0 && holdsWithoutJob.length === 0,
   };
 }
