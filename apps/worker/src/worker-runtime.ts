@@ -98,7 +98,9 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   // The sweeper works from MySQL alone, so it runs whether or not Redis is up.
   const sweeper: SweeperLoop = startSweeperLoop(deps, { intervalMs: config.sweepIntervalSeconds * 1000 });
   logger.info({ metricsPort: metricsServer.port }, 'worker started; its queues are ready once Redis answers');
+  let workersReady = false;
   const ready = Promise.all(workers.map((worker) => worker.waitUntilReady())).then(() => {
+    workersReady = true;
     logger.info({ queues: Object.keys(processors), concurrency: config.workerConcurrency, metricsPort: metricsServer.port }, 'worker ready');
   });
   // Closed before Redis came back: its workers never got ready, and nothing waits for them.
@@ -112,7 +114,10 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
     ready,
     close() {
       closing ??= (async () => {
-        await Promise.all([sweeper.stop(), ...workers.map((worker) => worker.close())]);
+        // Workers that never connected (Redis down all along) have no job to finish, and their
+        // close would wait for Redis: their connections are dropped first.
+        if (!workersReady) for (const connection of connections) connection.disconnect();
+        await Promise.all([sweeper.stop(), ...workers.map((worker) => worker.close(!workersReady))]);
         await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
         await metricsServer.close();
         await stores.close();

@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 describe('a worker started while Redis is down', () => {
-  it('answers its liveness check and expires due holds by its sweeper, then takes jobs once Redis is back', async () => {
+  it('answers its liveness check and expires due holds by its sweeper, then connects its queues once Redis is back', async () => {
     const productId = await t.createProduct({ totalStock: 5 });
     const hold = await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty: 2 } });
     // Due a minute ago, in MySQL: only the sweeper can see it while Redis is away.
@@ -44,6 +44,27 @@ describe('a worker started while Redis is down', () => {
       await proxy.down();
     }
   }, 60_000);
+});
+
+describe('a worker whose Redis never came up', () => {
+  it('stops cleanly on SIGTERM, at once', async () => {
+    const { proxy, url: redisDown } = await CuttableProxy.inFrontOf(t.config.redisUrl);
+    await proxy.down();
+    const worker = await spawnService({
+      entry: serviceEntry.worker,
+      env: envOf(t.config, { REDIS_URL: redisDown }),
+      ready: (line) => String(line.msg).startsWith('worker started'),
+    });
+    try {
+      const signalledAt = performance.now();
+      worker.child.kill('SIGTERM');
+      const [code] = await worker.exited;
+      expect({ code, last: worker.lines.at(-1)?.msg }).toEqual({ code: 0, last: 'shut down cleanly' });
+      expect(performance.now() - signalledAt).toBeLessThan(5_000);
+    } finally {
+      await proxy.down();
+    }
+  });
 });
 
 describe('a second worker on a host, with the same metrics port', () => {

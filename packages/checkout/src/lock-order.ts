@@ -158,7 +158,7 @@ export function lockOrdersById(tx: Tx, orderIds: number[], options: { skipLocked
  * 1): the payment timeout must see every result received before the deadline. The scan goes
  * through the order_id index, so its next-key locks also hold back a webhook for these orders
  * being stored meanwhile. Such a webhook took its received_at before it waited; having waited
- * longer than the grace, it is rolled back and answered 503 (receive-payment-event.ts), and its
+ * half the grace or more, it is rolled back and answered 503 (receive-payment-event.ts), and its
  * retry is received after the deadline that this timeout is acting on.
  */
 export function lockUnsettledPaymentEventsOfOrders(tx: Tx, orderIds: number[]): Promise<LockedPaymentEvent[]> {

@@ -31,8 +31,9 @@ export const EnvSchema = Type.Object({
   WORKER_CONCURRENCY: PositiveInt(16, 'jobs one worker process runs at once'),
   WORKER_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464, description: 'where a worker serves /metrics and /health/live (0: a free port)' }),
   SWEEP_INTERVAL_SECONDS: PositiveInt(5, 'how often the sweeper looks for due holds, orders and events without a job'),
-  // At most what payment_events.payload (MEDIUMTEXT) holds: a webhook's raw body is kept whole.
-  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1, maximum: 16_777_215, default: 65536, description: 'largest request body accepted (at most 16,777,215)' }),
+  // A webhook's raw body is kept whole in payment_events.payload (MEDIUMTEXT, 16 MiB), and its
+  // INSERT must fit MariaDB's default max_allowed_packet (16 MiB) with the rest of the row.
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1, maximum: 8_388_608, default: 65536, description: 'largest request body accepted (at most 8 MiB)' }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },

@@ -48,7 +48,7 @@ describe('loadConfig', () => {
     ['HOLD_TTL_SECONDS', '1.5'],
     ['PORT', '70000'],
     ['MAX_QTY_PER_HOLD', '-1'],
-    ['BODY_LIMIT_BYTES', '16777216'],
+    ['BODY_LIMIT_BYTES', '8388609'],
     ['DATABASE_URL', 'postgres://localhost/x'],
     ['REDIS_URL', 'localhost:6379'],
     ['LOG_LEVEL', 'loud'],

@@ -1,7 +1,7 @@
 -- Three columns that refused valid input, each with a 500, or took two keys for one.
 
 -- A webhook's raw body is kept as received, and the api accepts bodies up to BODY_LIMIT_BYTES
--- (65,536 by default, at most 16,777,215): TEXT holds 65,535 bytes, MEDIUMTEXT 16,777,215.
+-- (65,536 by default, at most 8 MiB): TEXT holds 65,535 bytes, MEDIUMTEXT 16,777,215.
 ALTER TABLE `payment_events` MODIFY `payload` MEDIUMTEXT NOT NULL;
 
 -- An order's amount is its product's price times its qty. At the price's own width,

@@ -51,11 +51,11 @@ export function answerUnknownExpectations(server: Server, logger: FastifyBaseLog
 
 /** Node drops a CONNECT (a proxy's tunnel request) without a byte when nothing listens for it. */
 export function refuseConnect(server: Server, logger: FastifyBaseLogger): void {
-  server.on('connect', (_request: IncomingMessage, socket: Socket) => {
+  server.on('connect', (request: IncomingMessage, socket: Socket) => {
     const appError = new BadRequestError('CONNECT is not supported: this is not a proxy.');
     logger.warn({ code: appError.code }, appError.message);
     socket.on('error', () => undefined);
-    socket.end(rawResponse(appError));
+    socket.end(rawResponse(appError, requestIdOf(request)));
   });
 }
 
@@ -69,13 +69,13 @@ function describeParseError(code: string | undefined): string {
   return 'The request cannot be parsed.';
 }
 
-function rawResponse(error: AppError): string {
+function rawResponse(error: AppError, requestId: string = randomUUID()): string {
   const body = JSON.stringify(toErrorEnvelope(error));
   return [
     `HTTP/1.1 ${error.status} Bad Request`,
     'Content-Type: application/json; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(body)}`,
-    `X-Request-Id: ${randomUUID()}`,
+    `X-Request-Id: ${requestId}`,
     'Connection: close',
     '',
     body,

@@ -13,7 +13,7 @@ declare module 'fastify' {
 
 export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps; webhookSecret: string }> = async (app, { deps, webhookSecret }) => {
   // The signature covers the exact bytes sent, so this plugin's JSON parser keeps them; the
-  // parser is encapsulated here, other routes keep Fastify's own.
+  // parser is encapsulated here, other routes keep the app's (app.ts).
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {

@@ -41,7 +41,8 @@ export async function auditStock(
 
   const overdueBefore = new Date(deps.clock.now().getTime() - (options.overdueAfterSeconds ?? 60) * 1000);
   const overdueWhere = { status: 'active' as const, expiresAt: { lt: overdueBefore } };
-  const [overdue, overdueHoldCount] = await Promise.all([
+  // One transaction, so that the list and its count read the same snapshot under live traffic.
+  const [overdue, overdueHoldCount] = await deps.db.$transaction([
     deps.db.hold.findMany({
       where: overdueWhere,
       select: { id: true, productId: true, qty: true, expiresAt: true },

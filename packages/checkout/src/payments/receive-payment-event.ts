@@ -76,9 +76,13 @@ export async function receivePaymentEvent(
   return { eventId, duplicate: false };
 }
 
+// Half the payment timeout's grace: the other half is room for the worker's clock, which times
+// the timeout, running ahead of this process's, which took received_at.
+const STORE_WITHIN_MS = PAYMENT_RESULT_GRACE_MS / 2;
+
 /**
- * The event's row, in a transaction that commits only if the INSERT took no longer than the
- * payment timeout's grace after received_at. That is what lets the timeout trust it has seen
+ * The event's row, in a transaction that commits only if the INSERT took less than half the
+ * payment timeout's grace after received_at (STORE_WITHIN_MS). That is what lets the timeout trust it has seen
  * every result received by the deadline: its read of an order's events locks their index range
  * and runs no sooner than the deadline plus the grace, so an INSERT that got its row in by then
  * is waited for and seen. An INSERT that waited longer (on that very lock, on a busy MySQL) may
@@ -99,7 +103,7 @@ async function storePaymentEvent(
       data: { idempotencyKey: event.idempotencyKey, orderId: event.orderId, result: event.result, bodyHash: event.bodyHash, payload: event.rawBody, receivedAt },
       select: { id: true },
     });
-    if (deps.clock.now().getTime() - receivedAt.getTime() > PAYMENT_RESULT_GRACE_MS) {
+    if (deps.clock.now().getTime() - receivedAt.getTime() >= STORE_WITHIN_MS) {
       throw new ServiceUnavailableError('The payment event took too long to store; retry.', { retryAfterSeconds: 1 });
     }
     return id;
