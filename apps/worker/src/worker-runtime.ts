@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker, type Processor } from 'bullmq';
 import { createCheckoutDeps, createHoldExpiryBatcher } from '@flash-sale/checkout';
 import type { Config } from '@flash-sale/config';
@@ -28,6 +29,8 @@ export interface WorkerRuntime {
 const LOCK_DURATION_MS = 10_000;
 const STALLED_INTERVAL_MS = 5_000;
 const HOLD_EXPIRY_CONCURRENCY_FACTOR = 16;
+// How long a stop waits for workers still connecting before it takes Redis for down.
+const CONNECT_GRACE_MS = 1_000;
 
 /**
  * The worker's composition, in order: its stores, the metrics that read the queues, the domain,
@@ -114,10 +117,12 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
     ready,
     close() {
       closing ??= (async () => {
-        // Workers that never connected (Redis down all along) have no job to finish, and their
-        // close would wait for Redis: their connections are dropped first.
-        if (!workersReady) for (const connection of connections) connection.disconnect();
-        await Promise.all([sweeper.stop(), ...workers.map((worker) => worker.close(!workersReady))]);
+        // Workers still connecting are given a moment (a stop that came just after the start);
+        // past it Redis is down, they have no job to finish, and their close would wait for
+        // Redis: their connections are dropped and they are closed by force.
+        const connected = workersReady || (await Promise.race([ready.then(() => true, () => false), sleep(CONNECT_GRACE_MS, undefined, { ref: false }).then(() => false)]));
+        if (!connected) for (const connection of connections) connection.disconnect();
+        await Promise.all([sweeper.stop(), ...workers.map((worker) => worker.close(!connected))]);
         await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
         await metricsServer.close();
         await stores.close();
