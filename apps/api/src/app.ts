@@ -54,7 +54,6 @@ export async function buildApp({ config, logger, services }: AppOptions): Promis
     parseJson(request, body as string, done);
   });
 
-
   await app.register(errorHandlerPlugin);
   await app.register(openApiPlugin);
   await app.register(requestLogPlugin);

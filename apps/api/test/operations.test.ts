@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connect, type Socket } from 'node:net';
 import { apiOperations } from './support/operations.ts';
 import { request, startTestApp, type TestApp } from './support/test-app.ts';
@@ -149,9 +149,13 @@ describe('while the api shuts down', () => {
           }),
       ),
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Each socket accepted by the server before it closes, and the close under way (its preClose
+    // hook has run once the server stops listening) before the headers are finished.
+    const { server } = app.app;
+    const connections = () => new Promise<number>((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+    await vi.waitFor(async () => expect(await connections()).toBe(paths.length), { timeout: 5_000, interval: 10 });
     const closing = app.app.close();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await vi.waitFor(() => expect(server.listening).toBe(false), { timeout: 5_000, interval: 10 });
     const answers = await Promise.all(
       sockets.map(
         (socket) =>

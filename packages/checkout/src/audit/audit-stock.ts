@@ -15,7 +15,7 @@ export interface OverdueHold {
 
 export interface StockAudit {
   products: ProductAudit[];
-  /** Active holds more than `overdueAfterSeconds` past expires_at: expiry is not keeping up. */
+  /** How many active holds are more than `overdueAfterSeconds` past expires_at: expiry is not keeping up. */
   overdueHoldCount: number;
   /** The first OVERDUE_HOLDS_LISTED of them, longest overdue first. */
   overdueHolds: OverdueHold[];
@@ -27,7 +27,7 @@ export interface StockAudit {
 }
 
 const JOB_SETTLE_SECONDS = 10;
-export const OVERDUE_HOLDS_LISTED = 1_000;
+const OVERDUE_HOLDS_LISTED = 1_000;
 
 /**
  * Checks every product's available_stock against the ledger (stock-ledger.ts), and that expiry

@@ -81,13 +81,13 @@ export async function receivePaymentEvent(
 const STORE_WITHIN_MS = PAYMENT_RESULT_GRACE_MS / 2;
 
 /**
- * The event's row, in a transaction that commits only if the INSERT took less than half the
- * payment timeout's grace after received_at (STORE_WITHIN_MS). That is what lets the timeout trust it has seen
- * every result received by the deadline: its read of an order's events locks their index range
- * and runs no sooner than the deadline plus the grace, so an INSERT that got its row in by then
- * is waited for and seen. An INSERT that waited longer (on that very lock, on a busy MySQL) may
- * have got its row in after the timeout had looked and cancelled the order, with a received_at
- * from before the deadline: it is rolled back, and the provider's retry is received anew, late.
+ * The event's row, in a transaction that commits only if the INSERT took less than
+ * STORE_WITHIN_MS after received_at. That is what lets the timeout trust it has seen every result
+ * received by the deadline: its read of an order's events locks their index range and runs no
+ * sooner than the deadline plus the grace, so an INSERT that got its row in by then is waited for
+ * and seen. An INSERT that waited longer (on that very lock, on a busy MySQL) may have got its
+ * row in after the timeout had looked and cancelled the order, with a received_at from before
+ * the deadline: it is rolled back, and the provider's retry is received anew, late.
  * Without this, a success received in time could be stored, answered 202, and then found to
  * contradict a timeout as a conflict (contract section 5).
  */
