@@ -3,7 +3,7 @@
 import type { CliContext } from './commands/cli-context.ts';
 import { ExitCode } from './exit-codes.ts';
 import { buildProgram } from './program.ts';
-import { printError } from './output/print.ts';
+import { printError } from './output.ts';
 import { reportFailure } from './report-failure.ts';
 import { withDeadline } from '@flash-sale/queues';
 import { reasonOf } from './stores/reachability.ts';

@@ -1,18 +1,15 @@
 import { Command } from 'commander';
 import { registerAuditCommand } from './commands/audit-command.ts';
-import { registerCleanCommand } from './commands/clean-command.ts';
 import type { CliContext } from './commands/cli-context.ts';
+import { registerJobActions } from './commands/job-actions.ts';
 import { registerJobCommand } from './commands/job-command.ts';
 import { registerJobsCommand } from './commands/jobs-command.ts';
-import { registerPauseResumeCommands } from './commands/pause-resume-commands.ts';
-import { registerPromoteCommand } from './commands/promote-command.ts';
+import { registerQueueActions } from './commands/queue-actions.ts';
 import { registerQueuesCommand } from './commands/queues-command.ts';
-import { registerRemoveCommand } from './commands/remove-command.ts';
-import { registerRetryCommand } from './commands/retry-command.ts';
 import { registerWatchCommand } from './commands/watch-command.ts';
 import { registerWebhooksCommand } from './commands/webhooks-command.ts';
 import { exitCodeHelp } from './exit-codes.ts';
-import { paint } from './output/colour.ts';
+import { paint } from './output.ts';
 
 const environmentHelp = `
 Environment: the services' own (see the README), so the CLI sees what they see:
@@ -30,16 +27,9 @@ export function buildProgram(context: CliContext): Command {
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', `${exitCodeHelp}\n${environmentHelp}`);
 
-  registerQueuesCommand(program, context);
-  registerJobsCommand(program, context);
-  registerJobCommand(program, context);
-  registerRetryCommand(program, context);
-  registerPromoteCommand(program, context);
-  registerRemoveCommand(program, context);
-  registerCleanCommand(program, context);
-  registerPauseResumeCommands(program, context);
-  registerWatchCommand(program, context);
-  registerAuditCommand(program, context);
-  registerWebhooksCommand(program, context);
+  // In the order `--help` lists them: inspection, actions on a job, on a queue, then the rest.
+  for (const register of [registerQueuesCommand, registerJobsCommand, registerJobCommand, registerJobActions, registerQueueActions, registerWatchCommand, registerAuditCommand, registerWebhooksCommand]) {
+    register(program, context);
+  }
   return program;
 }

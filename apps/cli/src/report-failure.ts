@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { ServiceUnavailableError } from '@flash-sale/errors';
 import { CliError, ExitCode } from './exit-codes.ts';
-import { printError } from './output/print.ts';
+import { printError } from './output.ts';
 import { reasonOf } from './stores/reachability.ts';
 import { isRedisUnavailableError } from '@flash-sale/queues';
 

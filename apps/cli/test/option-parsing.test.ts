@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseIntervalMs, parsePositiveInteger, parseQueueName } from '../src/options/parse-options.ts';
-import { formatDuration } from '../src/output/format.ts';
+import { parseDuration, parseIntervalMs, parsePositiveInteger, parseQueueName } from '../src/options.ts';
+import { formatDuration } from '../src/output.ts';
 
 // The parsers commander calls; a rejection here is what turns into exit code 2.
 

@@ -1,8 +1,5 @@
 import type { StockAudit, StockRepair } from '@flash-sale/checkout';
-import { paintOut } from '../output/colour.ts';
-import { formatDuration, formatTime } from '../output/format.ts';
-import { printLine } from '../output/print.ts';
-import { renderTable } from '../output/table.ts';
+import { formatDuration, formatTime, paintOut, printLine, renderTable } from '../output.ts';
 
 const MAX_LISTED_HOLDS = 50;
 

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import type { StockRepair } from '@flash-sale/checkout';
 import { ExitCode } from '../exit-codes.ts';
-import { printJson } from '../output/print.ts';
-import { parseNonNegativeInteger } from '../options/parse-options.ts';
-import { holdsWithoutExpiryJob } from '../audit/holds-without-job.ts';
+import { parseNonNegativeInteger } from '../options.ts';
+import { printJson } from '../output.ts';
 import { printAudit, printAuditSummary, printRepairs } from '../audit/print-audit.ts';
-import { runs, type CliContext } from './cli-context.ts';
+import type { CliContext } from './cli-context.ts';
 
 interface ProductRepair {
   productId: number;
@@ -28,38 +27,33 @@ export function registerAuditCommand(program: Command, context: CliContext): voi
     .option('--overdue-after <seconds>', 'an active hold this long past expires_at is overdue', parseNonNegativeInteger, 60)
     .option('--json', 'print JSON only: { ok, products, overdueHoldCount, overdueHolds (the first 1,000), holdsWithoutJob, repairs? }')
     .addHelpText('after', '\nExits 1 on any finding. With --fix, stock mismatches that were repaired no longer count;\noverdue holds, missing expiry jobs and a ledger outside 0..total_stock cannot be fixed here\nand still exit 1.')
-    .action(
-      runs(context, async (options: AuditOptions) => {
-        const runtime = await context.session.runtime();
-        const { auditStock, repairProductStock } = await import('@flash-sale/checkout');
-        const now = runtime.deps.clock.now();
-        const audit = await auditStock(
-          { db: runtime.deps.db, clock: runtime.deps.clock, activeHoldsWithoutJob: (ids) => holdsWithoutExpiryJob(runtime.jobs, ids) },
-          { overdueAfterSeconds: options.overdueAfter },
-        );
-        const mismatched = audit.products.filter((product) => !product.ok);
-        const repairs: ProductRepair[] = [];
-        if (options.fix) {
-          // One product at a time, each in its own locked transaction, as the services change stock.
-          for (const product of mismatched) {
-            repairs.push({ productId: product.productId, code: product.code, repair: await repairProductStock(runtime.deps, product.productId) });
-          }
+    .action(async (options: AuditOptions) => {
+      const runtime = await context.session.runtime();
+      const { auditStock, repairProductStock } = await import('@flash-sale/checkout');
+      const now = runtime.deps.clock.now();
+      const activeHoldsWithoutJob = async (holdIds: number[]) =>
+        (await runtime.jobs.missing('hold-expiry', holdIds.map((holdId) => ({ holdId })))).map(({ holdId }) => holdId);
+      const audit = await auditStock({ db: runtime.deps.db, clock: runtime.deps.clock, activeHoldsWithoutJob }, { overdueAfterSeconds: options.overdueAfter });
+      const mismatched = audit.products.filter((product) => !product.ok);
+      const repairs: ProductRepair[] = [];
+      if (options.fix) {
+        // One product at a time, each in its own locked transaction, as the services change stock.
+        for (const product of mismatched) {
+          repairs.push({ productId: product.productId, code: product.code, repair: await repairProductStock(runtime.deps, product.productId) });
         }
-        const refused = repairs.filter(({ repair }) => repair?.refused).length;
-        const stockUnresolved = (mismatched.length > 0 && !options.fix) || refused > 0;
-        const exitCode = stockUnresolved || audit.overdueHoldCount > 0 || audit.holdsWithoutJob.length > 0 ? ExitCode.finding : ExitCode.ok;
+      }
+      const refused = repairs.filter(({ repair }) => repair?.refused).length;
+      const stockUnresolved = (mismatched.length > 0 && !options.fix) || refused > 0;
+      if (stockUnresolved || audit.overdueHoldCount > 0 || audit.holdsWithoutJob.length > 0) context.exitCode = ExitCode.finding;
 
-        if (options.json) {
-          // `ok` and `products` are what the audit found; `repairs` is what --fix changed since.
-          printJson(options.fix ? { ...audit, repairs: repairs.map(toRepairJson) } : audit);
-          return exitCode;
-        }
-        printAudit(audit, { overdueAfterSeconds: options.overdueAfter, now });
-        if (options.fix && repairs.length > 0) printRepairs(repairs);
-        printAuditSummary(audit, { fixed: Boolean(options.fix), refused });
-        return exitCode;
-      }),
-    );
+      if (options.json) {
+        // `ok` and `products` are what the audit found; `repairs` is what --fix changed since.
+        return printJson(options.fix ? { ...audit, repairs: repairs.map(toRepairJson) } : audit);
+      }
+      printAudit(audit, { overdueAfterSeconds: options.overdueAfter, now });
+      if (options.fix && repairs.length > 0) printRepairs(repairs);
+      printAuditSummary(audit, { fixed: Boolean(options.fix), refused });
+    });
 }
 
 function toRepairJson({ productId, code, repair }: ProductRepair) {

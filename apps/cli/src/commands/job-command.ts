@@ -1,29 +1,25 @@
 import type { Command } from 'commander';
 import type { QueueName } from '@flash-sale/queues';
 import { finding } from '../exit-codes.ts';
-import { paintOut } from '../output/colour.ts';
-import { printJson, printLine } from '../output/print.ts';
-import { renderTable } from '../output/table.ts';
-import { parseQueueName } from '../options/parse-options.ts';
+import { queueArgument } from '../options.ts';
+import { paintOut, printJson, printLine, renderTable } from '../output.ts';
 import { readJobDetails, type JobDetails } from '../queue-ops/job-details.ts';
-import { runs, type CliContext } from './cli-context.ts';
+import type { CliContext } from './cli-context.ts';
 
 export function registerJobCommand(program: Command, context: CliContext): void {
   program
     .command('job')
     .description('one job in full: data, options, attempts, progress, logs, stacktrace, timestamps, result')
-    .argument('<queue>', 'hold-expiry, order-timeout or payment-webhook', parseQueueName)
+    .addArgument(queueArgument())
     .argument('<id>', 'job id, e.g. hold-12')
     .option('--json', 'print JSON only')
-    .action(
-      runs(context, async (queueName: QueueName, id: string, options: { json?: boolean }) => {
-        const { jobs } = await context.session.queues();
-        const details = await readJobDetails(jobs.queue(queueName), id);
-        if (!details) throw finding(`no job '${id}' in queue ${queueName}.`);
-        if (options.json) return printJson(details);
-        printJobDetails(details);
-      }),
-    );
+    .action(async (queueName: QueueName, id: string, options: { json?: boolean }) => {
+      const { jobs } = await context.session.queues();
+      const details = await readJobDetails(jobs.queue(queueName), id);
+      if (!details) throw finding(`no job '${id}' in queue ${queueName}.`);
+      if (options.json) return printJson(details);
+      printJobDetails(details);
+    });
 }
 
 const pretty = (value: unknown) => JSON.stringify(value, null, 2) ?? 'undefined';

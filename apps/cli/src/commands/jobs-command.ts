@@ -1,13 +1,9 @@
 import { Option, type Command } from 'commander';
 import type { QueueName } from '@flash-sale/queues';
-import { excerpt, formatDuration } from '../output/format.ts';
-import { printJson, printLine } from '../output/print.ts';
-import { renderTable } from '../output/table.ts';
-import { paintOut } from '../output/colour.ts';
-import { parsePositiveInteger, parseQueueName } from '../options/parse-options.ts';
-import { listableStates, type ListableState } from '../queue-ops/job-states.ts';
-import { listJobs } from '../queue-ops/list-jobs.ts';
-import { runs, type CliContext } from './cli-context.ts';
+import { parsePositiveInteger, queueArgument } from '../options.ts';
+import { excerpt, formatDuration, paintOut, printJson, printLine, renderTable } from '../output.ts';
+import { listableStates, listJobs, type ListableState } from '../queue-ops/list-jobs.ts';
+import type { CliContext } from './cli-context.ts';
 
 interface JobsOptions {
   state?: ListableState;
@@ -20,33 +16,29 @@ export function registerJobsCommand(program: Command, context: CliContext): void
   program
     .command('jobs')
     .description('a page of jobs of one queue, newest first (delayed: soonest due first)')
-    .argument('<queue>', 'hold-expiry, order-timeout or payment-webhook', parseQueueName)
+    .addArgument(queueArgument())
     .addOption(new Option('--state <state>', 'only jobs in this state (default: every state)').choices(listableStates))
     .option('--limit <n>', 'jobs per page', parsePositiveInteger, 20)
     .option('--page <n>', 'page number, from 1', parsePositiveInteger, 1)
     .option('--json', 'print JSON only: { queue, state, page, limit, total, jobs: [...] }')
-    .action(
-      runs(context, async (queueName: QueueName, options: JobsOptions) => {
-        const { jobs } = await context.session.queues();
-        const now = Date.now();
-        const page = await listJobs(jobs.queue(queueName), { state: options.state, limit: options.limit, page: options.page, now });
-        if (options.json) {
-          return printJson({ queue: queueName, state: options.state ?? 'all', page: options.page, limit: options.limit, ...page });
-        }
-        const rows = page.jobs.map((job) => [
-          job.id,
-          job.name,
-          job.state === 'failed' ? paintOut('red', job.state) : job.state,
-          `${job.attemptsMade}/${job.maxAttempts}`,
-          formatDuration(job.ageMs),
-          formatDelayLeft(job.dueAt, now),
-          excerpt(job.failedReason),
-        ]);
-        printLine(renderTable(['id', 'name', 'state', 'attempts', 'age', 'delay left', 'failed reason'], rows));
-        const pages = Math.max(1, Math.ceil(page.total / options.limit));
-        printLine(`${queueName} · ${options.state ?? 'every state'} · page ${options.page} of ${pages} · ${page.total} job(s)`);
-      }),
-    );
+    .action(async (queueName: QueueName, options: JobsOptions) => {
+      const { jobs } = await context.session.queues();
+      const now = Date.now();
+      const page = await listJobs(jobs.queue(queueName), { state: options.state, limit: options.limit, page: options.page, now });
+      if (options.json) return printJson({ queue: queueName, state: options.state ?? 'all', page: options.page, limit: options.limit, ...page });
+      const rows = page.jobs.map((job) => [
+        job.id,
+        job.name,
+        job.state === 'failed' ? paintOut('red', job.state) : job.state,
+        `${job.attemptsMade}/${job.maxAttempts}`,
+        formatDuration(job.ageMs),
+        formatDelayLeft(job.dueAt, now),
+        excerpt(job.failedReason),
+      ]);
+      printLine(renderTable(['id', 'name', 'state', 'attempts', 'age', 'delay left', 'failed reason'], rows));
+      const pages = Math.max(1, Math.ceil(page.total / options.limit));
+      printLine(`${queueName} · ${options.state ?? 'every state'} · page ${options.page} of ${pages} · ${page.total} job(s)`);
+    });
 }
 
 /** A delayed job past its due time is waiting for a worker to move it: worth seeing at a glance. */

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { parseIntervalMs } from '../options/parse-options.ts';
+import { parseIntervalMs } from '../options.ts';
 import { listenForInterrupts, signalExitCode, untilAborted } from '../watch/interrupts.ts';
 import { createQueueStatsReader } from '../watch/read-queue-stats.ts';
 import { renderWatchFrame } from '../watch/render-watch-frame.ts';
 import { createScreen } from '../watch/screen.ts';
 import { runWatchLoop } from '../watch/watch-loop.ts';
-import { runs, type CliContext } from './cli-context.ts';
+import type { CliContext } from './cli-context.ts';
 
 export function registerWatchCommand(program: Command, context: CliContext): void {
   program
@@ -13,33 +13,31 @@ export function registerWatchCommand(program: Command, context: CliContext): voi
     .description('live queue counts and completed/failed jobs per minute, redrawn in place until Ctrl-C')
     .option('--interval <ms>', 'refresh interval in milliseconds (at least 100)', parseIntervalMs, 1_000)
     .addHelpText('after', '\nCtrl-C (or SIGTERM) restores the terminal and exits 0. A second Ctrl-C, while the first is\nstill being handled, restores the terminal and exits 130 at once.')
-    .action(
-      runs(context, async (options: { interval: number }) => {
-        const screen = createScreen(process.stdout);
-        // Ctrl-C is how this command ends: it stops the loop and the terminal is restored,
-        // instead of the process dying with the cursor hidden. Registered before connecting.
-        const interrupts = listenForInterrupts((signal) => {
-          screen.close();
-          process.exit(signalExitCode(signal));
+    .action(async (options: { interval: number }) => {
+      const screen = createScreen(process.stdout);
+      // Ctrl-C is how this command ends: it stops the loop and the terminal is restored,
+      // instead of the process dying with the cursor hidden. Registered before connecting.
+      const interrupts = listenForInterrupts((signal) => {
+        screen.close();
+        process.exit(signalExitCode(signal));
+      });
+      try {
+        const { jobs, redis, listenForJobRates } = await untilAborted(context.session.queues(), interrupts.signal);
+        const readStats = createQueueStatsReader(jobs, redis, await untilAborted(listenForJobRates(), interrupts.signal));
+        const keyPrefix = context.session.queueConfig().redisKeyPrefix;
+        screen.open();
+        await runWatchLoop({
+          readStats,
+          draw: (stats, problem) => screen.draw(renderWatchFrame({ keyPrefix, intervalMs: options.interval, at: new Date(), ...stats, problem })),
+          intervalMs: options.interval,
+          signal: interrupts.signal,
         });
-        try {
-          const { jobs, redis, listenForJobRates } = await untilAborted(context.session.queues(), interrupts.signal);
-          const readStats = createQueueStatsReader(jobs, redis, await untilAborted(listenForJobRates(), interrupts.signal));
-          const keyPrefix = context.session.queueConfig().redisKeyPrefix;
-          screen.open();
-          await runWatchLoop({
-            readStats,
-            draw: (stats, problem) => screen.draw(renderWatchFrame({ keyPrefix, intervalMs: options.interval, at: new Date(), ...stats, problem })),
-            intervalMs: options.interval,
-            signal: interrupts.signal,
-          });
-        } catch (error) {
-          // Ctrl-C while connecting: nothing to report.
-          if (!interrupts.signal.aborted) throw error;
-        } finally {
-          screen.close();
-          interrupts.dispose();
-        }
-      }),
-    );
+      } catch (error) {
+        // Ctrl-C while connecting: nothing to report.
+        if (!interrupts.signal.aborted) throw error;
+      } finally {
+        screen.close();
+        interrupts.dispose();
+      }
+    });
 }

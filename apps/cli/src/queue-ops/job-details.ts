@@ -1,5 +1,4 @@
 import type { JobsOptions, Queue } from 'bullmq';
-import { isoOrNull } from '../output/format.ts';
 import { delayedUntil } from './list-jobs.ts';
 
 /** Everything Bull Board shows about one job, in a JSON-friendly shape. */
@@ -49,4 +48,8 @@ export async function readJobDetails(queue: Queue, id: string): Promise<JobDetai
       dueAt: isoOrNull(dueAt),
     },
   };
+}
+
+function isoOrNull(ms: number | null | undefined): string | null {
+  return ms === null || ms === undefined ? null : new Date(ms).toISOString();
 }

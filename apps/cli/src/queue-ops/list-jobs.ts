@@ -1,5 +1,11 @@
-import type { Job, Queue } from 'bullmq';
-import { listableStates, type ListableState } from './job-states.ts';
+import type { Job, JobState, Queue } from 'bullmq';
+
+/**
+ * The states `jobs` can list, in the order a listing of every state walks them: what is
+ * running, then what is next, then what is done.
+ */
+export const listableStates = ['active', 'waiting', 'prioritized', 'delayed', 'waiting-children', 'failed', 'completed'] as const satisfies readonly JobState[];
+export type ListableState = (typeof listableStates)[number];
 
 export interface JobRow {
   id: string;

@@ -1,6 +1,16 @@
+import type { JobState } from 'bullmq';
 import { queueNames, withDeadline, type JobQueues, type QueueName } from '@flash-sale/queues';
 import { noAnswer } from '../stores/reachability.ts';
-import { countedStates, type CountedState } from './job-states.ts';
+
+/** The states whose counts `queues` and `watch` read from BullMQ. */
+const countedStates = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const satisfies readonly JobState[];
+
+/**
+ * Plus `paused`: the jobs a pause is holding back. Since BullMQ v5 a paused queue keeps its jobs
+ * in waiting/prioritized and only flags the queue (there is no paused list any more), so this is
+ * those counts while paused and 0 otherwise, as Bull Board shows it.
+ */
+type CountedState = (typeof countedStates)[number] | 'paused';
 
 /**
  * BullMQ waits for its connection to be ready before it sends a command, however long that

@@ -1,4 +1,5 @@
-import { connect } from 'node:net';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import { CliError, ExitCode, usageError } from '../exit-codes.ts';
 import { redisReady, withDeadline } from '@flash-sale/queues';
@@ -10,22 +11,14 @@ import { redisReady, withDeadline } from '@flash-sale/queues';
  */
 export const REACH_DEADLINE_MS = 5_000;
 
-/** host:port of a store URL: enough to tell which one, without the credentials. */
-export function describeStore(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname}:${parsed.port || (parsed.protocol.startsWith('redis') ? '6379' : '3306')}`;
-  } catch {
-    return 'an unparsable URL';
-  }
-}
+type Store = 'MySQL' | 'Redis';
 
-export function unreachable(store: 'MySQL' | 'Redis', url: string, reason: string): CliError {
-  return new CliError(ExitCode.unreachable, `could not reach ${store} at ${describeStore(url)}: ${reason}`);
+export function unreachable(store: Store, url: string, reason: string): CliError {
+  return new CliError(ExitCode.unreachable, `could not reach ${store} at ${hostAndPort(url)}: ${reason}`);
 }
 
 /** A store that was reached but did not answer a command in time: exit 3 like an unreachable one. */
-export function noAnswer(store: 'MySQL' | 'Redis', what: string, ms: number): CliError {
+export function noAnswer(store: Store, what: string, ms: number): CliError {
   return new CliError(ExitCode.unreachable, `${store} did not answer ${what} within ${ms} ms`);
 }
 
@@ -33,8 +26,7 @@ export function noAnswer(store: 'MySQL' | 'Redis', what: string, ms: number): Cl
 export function reasonOf(error: unknown): string {
   const cause = (error as { meta?: { driverAdapterError?: { cause?: { message?: string } } } } | null)?.meta?.driverAdapterError?.cause;
   const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
-  const lines = message.split('\n').map((line) => line.trim()).filter(Boolean);
-  return lines.at(-1) ?? 'unknown error';
+  return message.split('\n').map((line) => line.trim()).filter(Boolean).at(-1) ?? 'unknown error';
 }
 
 /**
@@ -42,24 +34,25 @@ export function reasonOf(error: unknown): string {
  * connection as an 'error' event at once, so a Redis that is down is known within milliseconds;
  * a Redis that does not answer at all is given REACH_DEADLINE_MS.
  */
-export async function reachRedis(connection: Redis, url: string): Promise<void> {
-  try {
-    await redisReady(connection, REACH_DEADLINE_MS, () => unreachable('Redis', url, `no answer within ${REACH_DEADLINE_MS} ms`));
-  } catch (error) {
-    throw error instanceof CliError ? error : unreachable('Redis', url, reasonOf(error));
-  }
-}
+export const reachRedis = (connection: Redis, url: string) => reach('Redis', url, (timeout) => redisReady(connection, REACH_DEADLINE_MS, timeout));
 
 /** A first query with a deadline: Prisma connects lazily and would otherwise retry for ~10 s. */
-export async function reachDatabase(ping: () => Promise<unknown>, url: string): Promise<void> {
+export const reachDatabase = (ping: () => Promise<unknown>, url: string) => reach('MySQL', url, (timeout) => withDeadline(ping(), REACH_DEADLINE_MS, timeout));
+
+async function reach(store: Store, url: string, wait: (timeout: () => CliError) => Promise<unknown>): Promise<void> {
   try {
-    await withDeadline(ping(), REACH_DEADLINE_MS, () => unreachable('MySQL', url, `no answer within ${REACH_DEADLINE_MS} ms`));
+    await wait(() => unreachable(store, url, `no answer within ${REACH_DEADLINE_MS} ms`));
   } catch (error) {
-    throw error instanceof CliError ? error : unreachable('MySQL', url, reasonOf(error));
+    throw error instanceof CliError ? error : unreachable(store, url, reasonOf(error));
   }
 }
 
-/** Fails fast (exit 3) when nothing listens at the DATABASE_URL's host and port. */
+/**
+ * Fails fast (exit 3) when nothing listens at the DATABASE_URL's host and port. A refused port
+ * answers a TCP connect at once, whereas Prisma's pool keeps retrying a refused connection until
+ * its acquire timeout, so a MySQL that is down would otherwise cost seconds before the CLI could
+ * say so.
+ */
 export async function probeDatabase(databaseUrl: string): Promise<void> {
   // Imported here only: @flash-sale/db loads Prisma, a second of start-up the queue commands skip.
   const { parseDatabaseUrl } = await import('@flash-sale/db');
@@ -70,30 +63,24 @@ export async function probeDatabase(databaseUrl: string): Promise<void> {
     const reason = reasonOf(error);
     throw usageError(reason.includes('DATABASE_URL') ? reason : `DATABASE_URL: ${reason}`);
   }
-  await probeTcp(target.host, target.port, REACH_DEADLINE_MS).catch((error: unknown) => {
-    throw unreachable('MySQL', databaseUrl, reasonOf(error));
-  });
+  let socket: Socket | undefined;
+  try {
+    socket = connect({ host: target.host, port: target.port });
+    await once(socket, 'connect', { signal: AbortSignal.timeout(REACH_DEADLINE_MS) });
+  } catch (error) {
+    const timedOut = (error as Error).name === 'AbortError';
+    throw unreachable('MySQL', databaseUrl, timedOut ? `no TCP answer within ${REACH_DEADLINE_MS} ms` : reasonOf(error));
+  } finally {
+    socket?.destroy();
+  }
 }
 
-/**
- * Opens and closes a TCP connection. A refused port answers at once, whereas Prisma's pool keeps
- * retrying a refused connection until its acquire timeout, so a MySQL that is down would
- * otherwise cost the whole reach deadline before the CLI could say so.
- */
-function probeTcp(host: string, port: number, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, timeout: timeoutMs });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve();
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      reject(new Error(`no TCP answer within ${timeoutMs} ms`));
-    });
-    socket.once('error', (error) => {
-      socket.destroy();
-      reject(error);
-    });
-  });
+/** host:port of a store URL: enough to tell which one, without the credentials. */
+function hostAndPort(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || (parsed.protocol.startsWith('redis') ? '6379' : '3306')}`;
+  } catch {
+    return 'an unparsable URL';
+  }
 }

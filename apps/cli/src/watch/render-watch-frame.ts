@@ -1,8 +1,5 @@
 import type { QueueOverview } from '../queue-ops/queue-overview.ts';
-import { paintOut } from '../output/colour.ts';
-import { formatTime } from '../output/format.ts';
-import { failedCount, queueStatus } from '../output/queue-table.ts';
-import { renderTable } from '../output/table.ts';
+import { formatTime, paintOut, queueStatus, redUnlessZero, renderTable } from '../output.ts';
 import type { QueueRates } from './job-rates.ts';
 
 export interface WatchState {
@@ -32,14 +29,14 @@ export function renderWatchFrame(state: WatchState): string {
       const { counts } = overview;
       return [
         overview.name,
-        queueStatus(overview),
+        queueStatus(overview.paused),
         counts.waiting,
         counts.active,
         counts.delayed,
         counts.completed,
-        failedCount(counts.failed),
+        redUnlessZero(counts.failed),
         rate ? rate.completedPerMinute : '-',
-        rate ? failedCount(rate.failedPerMinute) : '-',
+        rate ? redUnlessZero(rate.failedPerMinute) : '-',
       ];
     });
     lines.push(renderTable(head, rows, { alignRight: [2, 3, 4, 5, 6, 7, 8] }));

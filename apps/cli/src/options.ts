@@ -1,6 +1,5 @@
-import { InvalidArgumentError } from 'commander';
+import { Argument, InvalidArgumentError } from 'commander';
 import { queueNames, type QueueName } from '@flash-sale/queues';
-import { parseDurationMs } from './duration.ts';
 
 // Argument parsers for commander. Throwing InvalidArgumentError makes commander print the
 // problem with the option's name and exit through the usage path (exit code 2).
@@ -9,6 +8,9 @@ export function parseQueueName(value: string): QueueName {
   if ((queueNames as string[]).includes(value)) return value as QueueName;
   throw new InvalidArgumentError(`unknown queue '${value}' (queues: ${queueNames.join(', ')}).`);
 }
+
+/** The `<queue>` every queue command takes first. */
+export const queueArgument = () => new Argument('<queue>', queueNames.join(', ')).argParser(parseQueueName);
 
 function parseInteger(value: string, minimum: number): number {
   if (!/^\d+$/.test(value) || Number(value) < minimum || !Number.isSafeInteger(Number(value))) {
@@ -23,8 +25,11 @@ export const parseNonNegativeInteger = (value: string) => parseInteger(value, 0)
 /** The refresh interval of `watch`: at least 100 ms, so it cannot hammer Redis. */
 export const parseIntervalMs = (value: string) => parseInteger(value, 100);
 
+const unitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** "30s", "15m", "1h", "2d", "500ms" -> milliseconds. */
 export function parseDuration(value: string): number {
-  const ms = parseDurationMs(value);
-  if (ms === undefined) throw new InvalidArgumentError(`expected a duration like 30s, 15m, 1h or 2d, got '${value}'.`);
-  return ms;
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError(`expected a duration like 30s, 15m, 1h or 2d, got '${value}'.`);
+  return Number(match[1]) * unitMs[match[2] as keyof typeof unitMs];
 }
