@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseIntervalMs } from '../options.ts';
 import { listenForInterrupts, signalExitCode, untilAborted } from '../watch/interrupts.ts';
+import { listenForJobRates } from '../watch/job-rates.ts';
 import { createQueueStatsReader } from '../watch/read-queue-stats.ts';
 import { renderWatchFrame } from '../watch/render-watch-frame.ts';
 import { createScreen } from '../watch/screen.ts';
@@ -22,8 +23,8 @@ export function registerWatchCommand(program: Command, context: CliContext): voi
         process.exit(signalExitCode(signal));
       });
       try {
-        const { jobs, redis, listenForJobRates } = await untilAborted(context.session.queues(), interrupts.signal);
-        const readStats = createQueueStatsReader(jobs, redis, await untilAborted(listenForJobRates(), interrupts.signal));
+        const queues = await untilAborted(context.session.queues(), interrupts.signal);
+        const readStats = createQueueStatsReader(queues.jobs, queues.redis, await untilAborted(listenForJobRates(queues), interrupts.signal));
         const keyPrefix = context.session.queueConfig().redisKeyPrefix;
         screen.open();
         await runWatchLoop({

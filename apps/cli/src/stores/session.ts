@@ -1,79 +1,143 @@
+import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { CheckoutDeps } from '@flash-sale/checkout';
 import { ConfigError, loadConfig, loadConfigOf, type Config } from '@flash-sale/config';
 import type { Db } from '@flash-sale/db';
 import type { Stores } from '@flash-sale/process';
-import { withDeadline } from '@flash-sale/queues';
+import { bullPrefix, createFailFastRedis, createJobQueues, createWorkerRedis, withDeadline, type JobQueues, type QueueName } from '@flash-sale/queues';
 import { usageError } from '../exit-codes.ts';
-import { openQueues, type QueueConnection } from './open-queues.ts';
 import { probeDatabase, REACH_DEADLINE_MS, reachDatabase, reachRedis, unreachable } from './reachability.ts';
+
+/**
+ * How long one command of `clean` may run. Deleting a big finished set is one long Lua script
+ * per 10 000 jobs, so it gets a connection of its own with this allowance; every other command
+ * keeps the fail-fast connection's 1 s, so a Redis that stops answering is reported in seconds.
+ */
+const LONG_COMMAND_TIMEOUT_MS = 15_000;
 
 /** The services' stores and the domain on them, as the api and worker compose them. */
 export type CliRuntime = Stores & { deps: CheckoutDeps };
 
-/** The stores one command uses, each opened on first use; main closes whatever was opened. */
+export interface QueueConnection {
+  jobs: JobQueues;
+  /** The connection under the queues, for Redis's clock (`watch`). */
+  redis: Redis;
+  /** The queue on a second connection with LONG_COMMAND_TIMEOUT_MS per command, for `clean`. */
+  queueForLongCommands(name: QueueName): Promise<Queue>;
+  /** BullMQ's event stream of a queue, read from `lastEventId` on (`watch`). */
+  queueEvents(name: QueueName, lastEventId: string): QueueEvents;
+}
+
+/**
+ * The stores one command uses, each opened on first use and checked to answer (exit 3 when it
+ * does not); main closes whatever was opened, last opened first. A command is refused (exit 2)
+ * only for a variable it uses: the queue commands read REDIS_URL and REDIS_KEY_PREFIX, `webhooks`
+ * DATABASE_URL, and `audit` runs the domain on the services' whole configuration.
+ */
 export interface Session {
-  /** The config for the Redis queues alone: only REDIS_URL and REDIS_KEY_PREFIX are read. */
   queueConfig(): Config;
   queues(): Promise<QueueConnection>;
-  /** Prisma on the services' DATABASE_URL, checked to answer (`webhooks`). */
   database(): Promise<Db>;
-  /** The domain on the services' own stores (`audit`): a repair writes through the cache as the api does. */
   runtime(): Promise<CliRuntime>;
   close(): Promise<void>;
 }
 
-type Register = (close: () => Promise<void>) => void;
-
-// What each store needs, and nothing more: a command is refused only for a variable it uses.
-const QUEUE_VARIABLES = ['REDIS_URL', 'REDIS_KEY_PREFIX'] as const;
-const DATABASE_VARIABLES = ['DATABASE_URL'] as const;
-
 export function createSession(env: NodeJS.ProcessEnv = process.env): Session {
   const closers: (() => Promise<void>)[] = [];
-  const register: Register = (close) => void closers.push(close);
+  const onClose = (close: () => Promise<void>) => void closers.push(close);
   const once = <T>(open: () => Promise<T>) => {
     let opened: Promise<T> | undefined;
     return () => (opened ??= open());
   };
-
-  const configOf = (load: () => Config): Config => {
-    try {
-      return load();
-    } catch (error) {
-      // A bad variable is a usage problem of this invocation, like a bad option.
-      if (error instanceof ConfigError) throw usageError(error.message);
-      throw error;
-    }
-  };
-
-  const session: Session = {
-    queueConfig: () => configOf(() => loadConfigOf(QUEUE_VARIABLES, env)),
-    queues: once(() => openQueues(session.queueConfig(), register)),
-    database: once(() => openDatabase(configOf(() => loadConfigOf(DATABASE_VARIABLES, env)), register)),
-    // The domain runs on the whole configuration.
-    runtime: once(() => openRuntime(configOf(() => loadConfig(env)), register)),
+  const queueConfig = () => configOf(() => loadConfigOf(['REDIS_URL', 'REDIS_KEY_PREFIX'], env));
+  return {
+    queueConfig,
+    queues: once(() => openQueues(queueConfig(), onClose)),
+    database: once(() => openDatabase(configOf(() => loadConfigOf(['DATABASE_URL'], env)), onClose)),
+    runtime: once(() => openRuntime(configOf(() => loadConfig(env)), onClose)),
     async close() {
-      // Last opened, first closed; one failing to close must not keep the others open.
+      // One failing to close must not keep the others open.
       for (const close of closers.reverse()) await close().catch(() => undefined);
     },
   };
-  return session;
+}
+
+type OnClose = (close: () => Promise<void>) => void;
+
+/** A bad variable is a usage problem of this invocation, like a bad option. */
+function configOf(load: () => Config): Config {
+  try {
+    return load();
+  } catch (error) {
+    throw error instanceof ConfigError ? usageError(error.message) : error;
+  }
+}
+
+/** The three queues on one fail-fast connection, under the services' key prefix. */
+async function openQueues(config: Config, onClose: OnClose): Promise<QueueConnection> {
+  const redis = openRedis(config, { connectionName: 'flash-sale-cli' });
+  const jobs = createJobQueues(redis, config.redisKeyPrefix, () => undefined);
+  // Registered before the check, so a failed check still closes.
+  onClose(() => closeRedis(redis, () => jobs.close()));
+  await reachRedis(redis, config.redisUrl);
+  return {
+    jobs,
+    redis,
+    async queueForLongCommands(name) {
+      const connection = openRedis(config, { connectionName: 'flash-sale-cli-long', commandTimeout: LONG_COMMAND_TIMEOUT_MS });
+      const queue = new Queue(name, { connection, prefix: bullPrefix(config.redisKeyPrefix) });
+      queue.on('error', () => undefined);
+      onClose(() => closeRedis(connection, () => queue.close()));
+      await reachRedis(connection, config.redisUrl);
+      return queue;
+    },
+    queueEvents(name, lastEventId) {
+      // QueueEvents blocks (XREAD BLOCK) on a duplicate BullMQ makes of the connection it is
+      // given, so this one only carries the options (no per-command timeout, retries forever)
+      // and never connects itself; events.close() ends the wait and closes the duplicate.
+      const connection = createWorkerRedis(config.redisUrl, { connectionName: 'flash-sale-cli-events', lazyConnect: true });
+      connection.on('error', () => undefined);
+      const events = new QueueEvents(name, { connection, prefix: bullPrefix(config.redisKeyPrefix), lastEventId });
+      events.on('error', () => undefined);
+      onClose(async () => {
+        connection.disconnect();
+        await events.close().catch(() => undefined);
+      });
+      return events;
+    },
+  };
+}
+
+function openRedis(config: Config, options: { connectionName: string; commandTimeout?: number }): Redis {
+  const redis = createFailFastRedis(config.redisUrl, options);
+  // Failures surface through reachRedis or the failing command; without a listener ioredis
+  // would also print every reconnect attempt to stderr.
+  redis.on('error', () => undefined);
+  return redis;
+}
+
+async function closeRedis(redis: Redis, closeQueues: () => Promise<void>): Promise<void> {
+  // A connection that never came up has nothing to flush: drop it, or closing would wait.
+  if (redis.status !== 'ready') redis.disconnect();
+  await closeQueues();
+  await redis.quit().catch(() => redis.disconnect());
 }
 
 // @flash-sale/db and the domain are imported on demand: Prisma costs a second of start-up that
 // the queue commands should not pay.
 
-async function openDatabase(config: Config, register: Register): Promise<Db> {
+/** Prisma on the services' DATABASE_URL (`webhooks`). */
+async function openDatabase(config: Config, onClose: OnClose): Promise<Db> {
   await probeDatabase(config.databaseUrl);
   const { createDb, pingDatabase } = await import('@flash-sale/db');
   const db = createDb(config.databaseUrl);
-  register(() => db.$disconnect());
+  onClose(() => db.$disconnect());
   await reachDatabase(() => pingDatabase(db), config.databaseUrl);
   return db;
 }
 
-/** Both stores are checked to answer before the runtime is handed out. */
-async function openRuntime(config: Config, register: Register): Promise<CliRuntime> {
+/** The domain on the services' own stores (`audit`): a repair writes through the cache as the api does. */
+async function openRuntime(config: Config, onClose: OnClose): Promise<CliRuntime> {
   await probeDatabase(config.databaseUrl);
   const [{ createCheckoutDeps }, { pingDatabase }, { createLogger }, { openStores }] = await Promise.all([
     import('@flash-sale/checkout'),
@@ -87,13 +151,12 @@ async function openRuntime(config: Config, register: Register): Promise<CliRunti
   // The audit's ledger reads every product's holds and orders: on a big database that can take
   // longer than the services allow a statement, and an operator is there to press Ctrl-C.
   const stores = openStores(config, logger, 'flash-sale-cli', { mysqlNoAnswerMs: 120_000 });
-  register(() => stores.close());
-  const queue = stores.jobs.queue('hold-expiry');
+  onClose(() => stores.close());
   await Promise.all([
     reachDatabase(() => pingDatabase(stores.db), config.databaseUrl),
     reachRedis(stores.redis, config.redisUrl).then(() =>
       // The queues have a connection of their own; the audit's job lookups need it up too.
-      withDeadline(queue.waitUntilReady(), REACH_DEADLINE_MS, () => unreachable('Redis', config.redisUrl, 'the queue connection did not come up')),
+      withDeadline(stores.jobs.queue('hold-expiry').waitUntilReady(), REACH_DEADLINE_MS, () => unreachable('Redis', config.redisUrl, 'the queue connection did not come up')),
     ),
   ]);
   return { ...stores, deps: createCheckoutDeps(stores, { settings: config, logger }) };

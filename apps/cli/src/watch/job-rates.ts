@@ -1,5 +1,7 @@
 import type { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { queueNames, type QueueName } from '@flash-sale/queues';
+import type { QueueConnection } from '../stores/session.ts';
 
 export interface QueueRates {
   completedPerMinute: number;
@@ -33,6 +35,12 @@ export class JobRates {
     const cutoff = nowMs - RATE_WINDOW_MS;
     return { completedPerMinute: countSince(this.completedAt, cutoff), failedPerMinute: countSince(this.failedAt, cutoff) };
   }
+}
+
+/** Every queue's rates, heard from a minute back on. */
+export async function listenForJobRates({ redis, queueEvents }: Pick<QueueConnection, 'redis' | 'queueEvents'>): Promise<Map<QueueName, JobRates>> {
+  const startAt = windowStartEventId(await redisNowMs(redis));
+  return new Map(queueNames.map((name) => [name, new JobRates(queueEvents(name, startAt))]));
 }
 
 /** Where a QueueEvents opened at `nowMs` starts reading: one window back. */
