@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendRawHttp } from '@flash-sale/testing';
 import { request, startTestApp, type TestApp } from './support/test-app.ts';
@@ -78,6 +79,22 @@ describe('POST /api/holds body validation', () => {
       expect(response.body.error.code).toBe('unsupported_media_type');
     },
   );
+
+  it.each(['/api/holds', '/api/orders', '/api/payments/webhook'])('a gzip-encoded body to %s -> 415 unsupported_media_type, not a JSON parse error', async (path) => {
+    const rawBody = gzipSync(JSON.stringify({ product_id: productId, qty: 1 }));
+    const response = await request(t.url, 'POST', path, { rawBody, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+    expect(response.status).toBe(415);
+    expect(response.body.error.code).toBe('unsupported_media_type');
+    expect(response.body.error.message).toMatch(/Content-Encoding 'gzip'/);
+  });
+
+  it('Content-Encoding: identity is no encoding', async () => {
+    const response = await request(t.url, 'POST', '/api/holds', {
+      rawBody: JSON.stringify({ product_id: 999_999, qty: 1 }),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'identity' },
+    });
+    expect(response.status).toBe(404);
+  });
 
   it('accepts application/json with a charset', async () => {
     const response = await request(t.url, 'POST', '/api/holds', {
@@ -174,6 +191,18 @@ describe('what the HTTP layer answers before any route runs', () => {
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     expectEnvelope(response.body, 'bad_request');
     expect(response.headers['x-request-id']).toBeTruthy();
+  });
+
+  it('Idempotency-Key sent twice -> 400 validation_failed, not a key made of both; one key with ", " in it is a key', async () => {
+    const body = JSON.stringify({ product_id: 999_999, qty: 1 });
+    const send = (keyHeaders: string) =>
+      sendRawHttp(t.url, `POST /api/holds HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${keyHeaders}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    const twice = await send('Idempotency-Key: dup-a\r\nIdempotency-Key: dup-b\r\n');
+    expect(twice.status).toBe(400);
+    expectEnvelope(twice.body, 'validation_failed');
+    expect(JSON.parse(twice.body).error.details.fields).toEqual([{ in: 'headers', field: 'idempotency-key', message: 'must be sent once' }]);
+    // The same characters sent once are a key like any other (the product does not exist: 404).
+    expect((await send('Idempotency-Key: dup-a, dup-b\r\n')).status).toBe(404);
   });
 
   it('an Expect the server does not know -> 400 bad_request in the envelope, and nothing is created', async () => {

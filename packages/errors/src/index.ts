@@ -116,8 +116,13 @@ export class IdempotencyKeyInUseError extends AppError {
 export class UnsupportedMediaTypeError extends AppError {
   readonly status = 415;
   readonly code = 'unsupported_media_type';
-  constructor(contentType: string | undefined) {
-    super(`Content-Type ${contentType ? `'${contentType}'` : '(none)'} is not supported; send application/json.`);
+  /** `contentEncoding`: the body is compressed (or otherwise encoded), which we do not decode. */
+  constructor(contentType: string | undefined, contentEncoding?: string) {
+    super(
+      contentEncoding
+        ? `Content-Encoding '${contentEncoding}' is not supported; send the JSON body unencoded.`
+        : `Content-Type ${contentType ? `'${contentType}'` : '(none)'} is not supported; send application/json.`,
+    );
   }
 }
 

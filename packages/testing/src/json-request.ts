@@ -13,10 +13,10 @@ export async function request<T = any>(
   base: string,
   method: string,
   path: string,
-  options: { body?: unknown; headers?: Record<string, string>; rawBody?: string; timeoutMs?: number } = {},
+  options: { body?: unknown; headers?: Record<string, string>; rawBody?: string | Uint8Array; timeoutMs?: number } = {},
 ): Promise<JsonResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
-  let body: string | undefined = options.rawBody;
+  let body: string | Uint8Array | undefined = options.rawBody;
   if (options.body !== undefined) {
     body = JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
