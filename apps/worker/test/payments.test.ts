@@ -57,6 +57,19 @@ describe('webhook signature', () => {
     expect(response.status).toBe(401);
   });
 
+  it('checks the signature before parsing: a body that is not JSON is a 401 unsigned, a 400 malformed_body signed', async () => {
+    const raw = '{"order_id": 1, "status":';
+    const timestamp = Math.floor(Date.now() / 1000);
+    const send = (signature: string) =>
+      request(t.url, 'POST', '/api/payments/webhook', { rawBody: raw, headers: { 'content-type': 'application/json', 'idempotency-key': newKey(), 'payment-signature': signature } });
+    const unsigned = await send(`t=${timestamp},v1=${'0'.repeat(64)}`);
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.body.error.code).toBe('invalid_signature');
+    const signed = await send(`t=${timestamp},v1=${signPayload(t.config.paymentWebhookSecret, timestamp, raw)}`);
+    expect(signed.status).toBe(400);
+    expect(signed.body.error.code).toBe('malformed_body');
+  });
+
   it('accepts a timestamp 290 s off, inside the tolerance', async () => {
     const { orderId } = await pendingOrder();
     expect((await sendWebhook(t, { order_id: orderId, status: 'success' }, { key: newKey(), timestampOffsetSeconds: -290 })).status).toBe(202);

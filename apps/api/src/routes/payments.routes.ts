@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { receivePaymentEvent, verifyPaymentSignature, type CheckoutDeps } from '@flash-sale/checkout';
 import { ValidationFailedError } from '@flash-sale/errors';
 import { errorResponses } from '../schemas/common.ts';
@@ -12,13 +13,27 @@ declare module 'fastify' {
 }
 
 export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps; webhookSecret: string }> = async (app, { deps, webhookSecret }) => {
+  const verifySignature = (request: FastifyRequest) => {
+    const header = request.headers['payment-signature'];
+    verifyPaymentSignature({ header: typeof header === 'string' ? header : undefined, rawBody: request.rawBody ?? '', secret: webhookSecret, now: deps.clock.now() });
+  };
+
   // The signature covers the exact bytes sent, so this plugin's JSON parser keeps them; the
-  // parser is encapsulated here, other routes keep the app's (app.ts).
+  // parser is encapsulated here, other routes keep the app's (app.ts). A body that is not JSON
+  // is reported as such only to a signed caller: the signature is checked first (401).
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     request.rawBody = body as string;
-    parseJson(request, body as string, done);
+    parseJson(request, body as string, (parseError, parsed) => {
+      if (!parseError) return done(null, parsed);
+      try {
+        verifySignature(request);
+      } catch (signatureError) {
+        return done(signatureError as Error);
+      }
+      done(parseError);
+    });
   });
 
   app.post('/webhook', {
@@ -41,10 +56,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps; webh
       response: { 200: PaymentWebhookAck, 202: PaymentWebhookAck, ...errorResponses(400, 401, 413, 415, 422, 503) },
     },
     // Before validation: an unsigned caller learns nothing about what a valid body looks like.
-    preValidation: async (request) => {
-      const header = request.headers['payment-signature'];
-      verifyPaymentSignature({ header: typeof header === 'string' ? header : undefined, rawBody: request.rawBody ?? '', secret: webhookSecret, now: deps.clock.now() });
-    },
+    preValidation: async (request) => verifySignature(request),
     handler: async (request, reply) => {
       const headerKey = request.headers['idempotency-key'];
       const bodyKey = request.body.idempotency_key;
