@@ -4,8 +4,9 @@ import type { Config } from '@flash-sale/config';
 import { BadRequestError, ServiceUnavailableError } from '@flash-sale/errors';
 import type { Logger } from '@flash-sale/logger';
 import type { ApiServices } from './api-services.ts';
+import { encodedBodyRefusal } from './plugins/content-encoding.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
-import { answerFrameworkError, answerUnknownExpectations, clientErrorHandlerFor, refuseAmbiguousHeaders, refuseConnect } from './plugins/http-layer-errors.ts';
+import { answerFrameworkError, answerUnknownExpectations, clientErrorHandlerFor, refuseConnect } from './plugins/http-layer-errors.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { requestLogPlugin } from './plugins/request-log.ts';
 import { requestMetricsPlugin } from './plugins/request-metrics.ts';
@@ -51,6 +52,8 @@ export async function buildApp({ config, logger, services }: AppOptions): Promis
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '' && request.method !== 'POST') return done(null, undefined);
+    const encoded = encodedBodyRefusal(request);
+    if (encoded) return done(encoded);
     parseJson(request, body as string, done);
   });
 
@@ -65,7 +68,6 @@ export async function buildApp({ config, logger, services }: AppOptions): Promis
     // HTTP/1.1 requires Host; Node's own refusal of a request without one has no body at all
     // (requireHostHeader is off above, so that the refusal is ours and in the envelope).
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) throw new BadRequestError('An HTTP/1.1 request needs a Host header.');
-    refuseAmbiguousHeaders(request);
     // The health routes answer for themselves while closing: readiness says 503 `unavailable`
     // in its own shape, which load balancers read to drain the instance.
     if (closing && !request.url.startsWith('/health/')) throw new ServiceUnavailableError('The server is shutting down; retry on another instance.');

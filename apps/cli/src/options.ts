@@ -10,7 +10,7 @@ export function parseQueueName(value: string): QueueName {
 }
 
 /** The `<queue>` every queue command takes first. */
-export const queueArgument = () => new Argument('<queue>', queueNames.join(', ')).argParser(parseQueueName);
+export const queueArgument = () => new Argument('<queue>', `${queueNames.slice(0, -1).join(', ')} or ${queueNames.at(-1)}`).argParser(parseQueueName);
 
 function parseInteger(value: string, minimum: number): number {
   if (!/^\d+$/.test(value) || Number(value) < minimum || !Number.isSafeInteger(Number(value))) {

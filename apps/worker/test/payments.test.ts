@@ -7,6 +7,7 @@ import {
   signPayload,
   type CheckoutDeps,
 } from '@flash-sale/checkout';
+import { sendRawHttp } from '@flash-sale/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { request, sendWebhook, startApiStack, startWorker, type InProcessWorker, type ApiStack } from './support/stack.ts';
 
@@ -68,6 +69,23 @@ describe('webhook signature', () => {
     const signed = await send(`t=${timestamp},v1=${signPayload(t.config.paymentWebhookSecret, timestamp, raw)}`);
     expect(signed.status).toBe(400);
     expect(signed.body.error.code).toBe('malformed_body');
+  });
+
+  it('an Idempotency-Key header sent twice: 401 unsigned, 400 validation_failed signed, nothing stored', async () => {
+    const raw = JSON.stringify({ order_id: 1, status: 'success' });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const [first, second] = [newKey(), newKey()];
+    const send = (signature: string) =>
+      sendRawHttp(
+        t.url,
+        `POST /api/payments/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nIdempotency-Key: ${first}\r\nIdempotency-Key: ${second}\r\n` +
+          `Payment-Signature: ${signature}\r\nContent-Length: ${raw.length}\r\nConnection: close\r\n\r\n${raw}`,
+      );
+    expect((await send(`t=${timestamp},v1=${'0'.repeat(64)}`)).status).toBe(401);
+    const signed = await send(`t=${timestamp},v1=${signPayload(t.config.paymentWebhookSecret, timestamp, raw)}`);
+    expect(signed.status).toBe(400);
+    expect(JSON.parse(signed.body).error.code).toBe('validation_failed');
+    expect(await t.db.paymentEvent.count({ where: { idempotencyKey: { in: [first, second, `${first}, ${second}`] } } })).toBe(0);
   });
 
   it('accepts a timestamp 290 s off, inside the tolerance', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequestError, toErrorEnvelope, UnsupportedMediaTypeError, ValidationFailedError, type AppError } from '@flash-sale/errors';
+import { BadRequestError, toErrorEnvelope, ValidationFailedError, type AppError } from '@flash-sale/errors';
 import { requestIdOf } from './request-id.ts';
 
 // What answers before a route runs: Fastify's router (a path it cannot decode, a parameter over
@@ -57,34 +57,6 @@ export function refuseConnect(server: Server, logger: FastifyBaseLogger): void {
     socket.on('error', () => undefined);
     socket.end(rawResponse(appError, requestIdOf(request)));
   });
-}
-
-/**
- * Headers Node accepts but whose meaning we would have to guess, refused before any route runs:
- * - A body with a Content-Encoding (gzip, say): we do not decode bodies, and JSON.parse of the
- *   compressed bytes would call it malformed; 415, as for any body that is not plain JSON.
- * - Idempotency-Key sent more than once: Node joins the values into one ("a, b"), which would be
- *   taken for a key the client never sent. Only a value with ", " in it can be such a join, so
- *   only then are the raw headers counted.
- */
-export function refuseAmbiguousHeaders(request: FastifyRequest): void {
-  const encoding = request.headers['content-encoding'];
-  const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
-  if (encoding !== undefined && encoding.toLowerCase() !== 'identity' && hasBody) {
-    throw new UnsupportedMediaTypeError(request.headers['content-type'], encoding);
-  }
-  if (request.headers['idempotency-key']?.includes(', ') && countRawHeader(request.raw.rawHeaders, 'idempotency-key') > 1) {
-    throw new ValidationFailedError('Invalid headers: idempotency-key.', {
-      fields: [{ in: 'headers', field: 'idempotency-key', message: 'must be sent once' }],
-    });
-  }
-}
-
-function countRawHeader(rawHeaders: string[], name: string): number {
-  let count = 0;
-  // Names and values alternate.
-  for (let index = 0; index < rawHeaders.length; index += 2) if (rawHeaders[index]!.toLowerCase() === name) count += 1;
-  return count;
 }
 
 function describeParseError(code: string | undefined): string {

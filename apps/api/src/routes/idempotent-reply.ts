@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { runIdempotent, type CheckoutDeps, type KeyCompletion } from '@flash-sale/checkout';
+import { ValidationFailedError } from '@flash-sale/errors';
 
 interface Response {
   status: number;
@@ -18,8 +19,8 @@ export async function replyIdempotently<R>(
   execute: (completion?: KeyCompletion<R>) => Promise<R>,
   present: (result: R) => Response,
 ): Promise<FastifyReply> {
-  const key = request.headers['idempotency-key'];
-  if (typeof key !== 'string') {
+  const key = idempotencyKeyOf(request);
+  if (key === undefined) {
     const response = present(await execute());
     return reply.code(response.status).send(response.body);
   }
@@ -30,4 +31,20 @@ export async function replyIdempotently<R>(
     reply.header('idempotent-replayed', 'true');
   }
   return reply.code(response.status).send(response.body);
+}
+
+/**
+ * The request's Idempotency-Key header. Sent more than once, Node joins the values into one
+ * ("a, b"), which would be taken for a key the client never sent: that is a 400. Only a value
+ * with ", " in it can be such a join, so only then are the raw headers counted.
+ */
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const key = request.headers['idempotency-key'];
+  if (typeof key !== 'string') return undefined;
+  if (key.includes(', ') && request.raw.rawHeaders.filter((name, index) => index % 2 === 0 && name.toLowerCase() === 'idempotency-key').length > 1) {
+    throw new ValidationFailedError('Invalid headers: idempotency-key.', {
+      fields: [{ in: 'headers', field: 'idempotency-key', message: 'must be sent once' }],
+    });
+  }
+  return key;
 }

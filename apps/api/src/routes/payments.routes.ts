@@ -2,8 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { receivePaymentEvent, verifyPaymentSignature, type CheckoutDeps } from '@flash-sale/checkout';
 import { ValidationFailedError } from '@flash-sale/errors';
+import { encodedBodyRefusal } from '../plugins/content-encoding.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { PaymentWebhookAck, PaymentWebhookBody, PaymentWebhookHeaders } from '../schemas/payments.ts';
+import { idempotencyKeyOf } from './idempotent-reply.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,11 +21,14 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps; webh
   };
 
   // The signature covers the exact bytes sent, so this plugin's JSON parser keeps them; the
-  // parser is encapsulated here, other routes keep the app's (app.ts). A body that is not JSON
-  // is reported as such only to a signed caller: the signature is checked first (401).
+  // parser is encapsulated here, other routes keep the app's (app.ts). A body that does not
+  // parse is reported as such only to a signed caller: the signature is checked first (401).
+  // An encoded body is refused before (415), as one of another media type is by Fastify.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const encoded = encodedBodyRefusal(request);
+    if (encoded) return done(encoded);
     request.rawBody = body as string;
     parseJson(request, body as string, (parseError, parsed) => {
       if (!parseError) return done(null, parsed);
@@ -58,7 +63,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps; webh
     // Before validation: an unsigned caller learns nothing about what a valid body looks like.
     preValidation: async (request) => verifySignature(request),
     handler: async (request, reply) => {
-      const headerKey = request.headers['idempotency-key'];
+      const headerKey = idempotencyKeyOf(request);
       const bodyKey = request.body.idempotency_key;
       if (headerKey !== undefined && bodyKey !== undefined && headerKey !== bodyKey) {
         throw new ValidationFailedError('The Idempotency-Key header and the body idempotency_key differ.', {

@@ -7,7 +7,7 @@ import { formatDuration, printLine } from '../output.ts';
 import type { CliContext } from './cli-context.ts';
 import { confirmOrAbort, requireConfirmable } from './confirm.ts';
 
-// What an operator does to a whole queue: pause it, resume it, delete its old finished jobs.
+// What an operator does to a whole queue: delete its old finished jobs, pause it, resume it.
 
 interface CleanOptions {
   state: 'completed' | 'failed';
@@ -18,6 +18,25 @@ interface CleanOptions {
 
 export function registerQueueActions(program: Command, context: CliContext): void {
   const queueOf = async (name: QueueName) => (await context.session.queues()).jobs.queue(name);
+
+  program
+    .command('clean')
+    .description('delete completed or failed jobs that finished longer ago than a duration (asks first unless --yes)')
+    .addArgument(queueArgument())
+    .addOption(new Option('--state <state>', 'which finished jobs').choices(['completed', 'failed']).makeOptionMandatory())
+    .addOption(new Option('--older-than <duration>', 'finished longer ago than this: 30s, 15m, 1h, 2d').argParser(parseDuration).makeOptionMandatory())
+    .option('--limit <n>', 'delete at most this many (0: no limit)', parseNonNegativeInteger, 0)
+    .option('-y, --yes', 'do not ask for confirmation (required off a terminal)')
+    .action(async (queueName: QueueName, options: CleanOptions) => {
+      requireConfirmable(options.yes, 'clean');
+      // A big clean is a few long scripts: it gets the connection with the longer allowance.
+      const queue = await (await context.session.queues()).queueForLongCommands(queueName);
+      const age = formatDuration(options.olderThan);
+      await confirmOrAbort(options.yes, `Delete ${options.limit ? `at most ${options.limit}` : 'all'} ${options.state} jobs older than ${age} from ${queueName}?`);
+      const removed = await cleanAtMost(queue, options);
+      if (removed === 0) throw finding(`no ${options.state} jobs older than ${age} in ${queueName}; nothing was deleted.`);
+      printLine(`deleted ${removed} ${options.state} job(s) older than ${age} from ${queueName}`);
+    });
 
   program
     .command('pause')
@@ -40,25 +59,6 @@ export function registerQueueActions(program: Command, context: CliContext): voi
       if (!(await queue.isPaused())) throw finding(`${queueName} is not paused; nothing changed.`);
       await queue.resume();
       printLine(`resumed ${queueName}: workers take its jobs again`);
-    });
-
-  program
-    .command('clean')
-    .description('delete completed or failed jobs that finished longer ago than a duration (asks first unless --yes)')
-    .addArgument(queueArgument())
-    .addOption(new Option('--state <state>', 'which finished jobs').choices(['completed', 'failed']).makeOptionMandatory())
-    .addOption(new Option('--older-than <duration>', 'finished longer ago than this: 30s, 15m, 1h, 2d').argParser(parseDuration).makeOptionMandatory())
-    .option('--limit <n>', 'delete at most this many (0: no limit)', parseNonNegativeInteger, 0)
-    .option('-y, --yes', 'do not ask for confirmation (required off a terminal)')
-    .action(async (queueName: QueueName, options: CleanOptions) => {
-      requireConfirmable(options.yes, 'clean');
-      // A big clean is a few long scripts: it gets the connection with the longer allowance.
-      const queue = await (await context.session.queues()).queueForLongCommands(queueName);
-      const age = formatDuration(options.olderThan);
-      await confirmOrAbort(options.yes, `Delete ${options.limit ? `at most ${options.limit}` : 'all'} ${options.state} jobs older than ${age} from ${queueName}?`);
-      const removed = await cleanAtMost(queue, options);
-      if (removed === 0) throw finding(`no ${options.state} jobs older than ${age} in ${queueName}; nothing was deleted.`);
-      printLine(`deleted ${removed} ${options.state} job(s) older than ${age} from ${queueName}`);
     });
 }
 
