@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '@flash-sale/testing';
 import { Redis } from 'ioredis';
@@ -7,15 +10,19 @@ import { Redis } from 'ioredis';
 
 /**
  * A Redis server of the fault case's own, on its own port, that the case can kill (SIGKILL, as a
- * crash or an OOM kill would) and start again empty (it keeps nothing on disk), as a Redis that
- * lost its data comes back.
+ * crash or an OOM kill would) and start again: empty, as a Redis that lost its data comes back;
+ * or, if the case had it SAVE a snapshot, from that snapshot, as a Redis restarted from an RDB
+ * older than its last writes (or a promoted replica that missed them). It saves nothing itself.
  */
 export class DisposableRedis {
   private child: ChildProcess | undefined;
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly dir: string,
+  ) {}
 
   static async start(): Promise<DisposableRedis> {
-    const redis = new DisposableRedis(await freePort());
+    const redis = new DisposableRedis(await freePort(), await mkdtemp(join(tmpdir(), 'fault-redis-')));
     await redis.up();
     return redis;
   }
@@ -26,7 +33,7 @@ export class DisposableRedis {
 
   async up(): Promise<void> {
     if (this.child) return;
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], {
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], {
       stdio: 'ignore',
     });
     const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -43,7 +50,7 @@ export class DisposableRedis {
     }
   }
 
-  /** Kills the server at once; its data is gone. */
+  /** Kills the server at once; what it held in memory is gone (a snapshot the case saved stays). */
   async kill(): Promise<void> {
     const child = this.child;
     this.child = undefined;
@@ -51,5 +58,11 @@ export class DisposableRedis {
     const gone = once(child, 'exit');
     child.kill('SIGKILL');
     await gone;
+  }
+
+  /** Kills the server and deletes whatever it saved. */
+  async dispose(): Promise<void> {
+    await this.kill();
+    await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -80,7 +80,7 @@ export async function startFaultStack(): Promise<FaultStack> {
     async close() {
       redisClient.disconnect();
       await mysqlProxy.down();
-      await redis.kill();
+      await redis.dispose();
       await database.drop();
     },
   };

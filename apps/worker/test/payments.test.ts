@@ -8,6 +8,7 @@ import {
   type CheckoutDeps,
 } from '@flash-sale/checkout';
 import { sendRawHttp } from '@flash-sale/testing';
+import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { request, sendWebhook, startApiStack, startWorker, type InProcessWorker, type ApiStack } from './support/stack.ts';
 
@@ -313,11 +314,9 @@ describe('results out of order, and racing the timeout', () => {
 });
 
 describe('the sweeper re-drives payment events', () => {
-  it('applies a stored event whose job was never enqueued (the api died between commit and enqueue)', async () => {
-    const { orderId } = await pendingOrder();
-    const key = newKey();
-    // Stored a minute ago, as the api would have before answering 202, but no job exists.
-    const event = await t.db.paymentEvent.create({
+  /** A success stored a minute ago, as the api would have before answering 202, with no job. */
+  const storeSuccessUnseen = (orderId: number, key: string) =>
+    t.db.paymentEvent.create({
       data: {
         idempotencyKey: key,
         orderId,
@@ -327,9 +326,33 @@ describe('the sweeper re-drives payment events', () => {
         receivedAt: new Date(Date.now() - 60_000),
       },
     });
+
+  it('applies a stored event whose job was never enqueued (the api died between commit and enqueue)', async () => {
+    const { orderId } = await pendingOrder();
+    const key = newKey();
+    const event = await storeSuccessUnseen(orderId, key);
     expect(await t.queue('payment-webhook').getJob(`payment-event-${event.id}`)).toBeUndefined();
 
     expect(await redriveStalePaymentEvents(await t.domain(), defaultSweepOptions)).toBeGreaterThanOrEqual(1);
+    await vi.waitFor(async () => expect((await orderOf(orderId)).status).toBe('paid'), { timeout: 10_000, interval: 50 });
+    expect((await eventOf(key)).outcome).toBe('applied');
+  });
+
+  it.each([
+    ['its hash lost its data (an evicted or rewritten key)', (queue: Queue, jobId: string) => t.redis.hdel(queue.toKey(jobId), 'data', 'name', 'opts')],
+    ['its id is in no list (a failover that lost the list write)', (queue: Queue, jobId: string) => t.redis.zrem(queue.toKey('delayed'), jobId)],
+  ])('replaces and applies an event whose job Redis kept only part of: %s', async (_label, breakJob) => {
+    const { orderId } = await pendingOrder();
+    const key = newKey();
+    const event = await storeSuccessUnseen(orderId, key);
+    // A job of the event, due in an hour (an early webhook waiting out its backoff), then broken.
+    const queue = t.queue('payment-webhook');
+    const jobId = `payment-event-${event.id}`;
+    await queue.add('apply-payment-event', { paymentEventId: event.id }, { jobId, delay: 3_600_000 });
+    await breakJob(queue, jobId);
+    expect(await (await queue.getJob(jobId))!.getState()).not.toBe('active');
+
+    await redriveStalePaymentEvents(await t.domain(), defaultSweepOptions);
     await vi.waitFor(async () => expect((await orderOf(orderId)).status).toBe('paid'), { timeout: 10_000, interval: 50 });
     expect((await eventOf(key)).outcome).toBe('applied');
   });

@@ -53,6 +53,24 @@ describe('product cache write-through', () => {
   });
 });
 
+describe('an entry from before a restart or failover of Redis', () => {
+  it('counts as absent, to readers and to writers: the version it carries no longer blocks an older one', async () => {
+    const cache = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger: createLogger('test', 'silent') });
+    await cache.writeThrough(snapshot(8, 9));
+    expect(await cache.get(8)).toEqual(snapshot(8, 9));
+    // As a server restarted from its snapshot on disk (or a promoted replica) holds it: written
+    // under a run_id that is not the one of the server answering now.
+    await redis.hset(`${prefix}:product:8`, 'r', 'a-server-gone-since');
+    expect(await cache.get(8)).toBeUndefined();
+    // MySQL's truth, read after the miss, fills it although its version is not above the entry's.
+    await cache.writeThrough(snapshot(8, 7));
+    expect(await cache.get(8)).toEqual(snapshot(8, 7));
+    // From then on, the version check holds as before.
+    await cache.writeThrough(snapshot(8, 6));
+    expect(await cache.get(8)).toEqual(snapshot(8, 7));
+  });
+});
+
 describe('after a write-through that failed', () => {
   it('keeps the version it was writing: reads miss, an older snapshot landing late is refused, the same version fills it', async () => {
     const cache = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger: createLogger('test', 'silent') });
@@ -82,36 +100,36 @@ describe('after a write-through that failed', () => {
 describe('cached reads of one product', () => {
   const logger = createLogger('test', 'silent');
 
-  it('share one HGET when they arrive in the same turn of the event loop', async () => {
+  it('share one HMGET when they arrive in the same turn of the event loop', async () => {
     const cache = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger });
     await cache.writeThrough(snapshot(20, 3));
     await cache.writeThrough(snapshot(21, 4));
-    const hget = vi.spyOn(redis, 'hget');
+    const hmget = vi.spyOn(redis, 'hmget');
     try {
       const reads = await Promise.all([...Array.from({ length: 20 }, () => cache.get(20)), cache.get(21), cache.get(21)]);
       expect(reads.slice(0, 20).every((read) => read?.stockVersion === 3)).toBe(true);
       expect(reads.slice(20).map((read) => read?.stockVersion)).toEqual([4, 4]);
       // One per product, however many readers.
-      expect(hget).toHaveBeenCalledTimes(2);
+      expect(hmget).toHaveBeenCalledTimes(2);
     } finally {
-      hget.mockRestore();
+      hmget.mockRestore();
     }
   });
 
-  it('never join an HGET already sent: a read that starts after a write-through gets the new snapshot', async () => {
+  it('never join an HMGET already sent: a read that starts after a write-through gets the new snapshot', async () => {
     const cache = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger });
     // Another api process writing through, on a connection of its own.
     const otherRedis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
     const otherProcess = createProductCache(otherRedis, { keyPrefix: prefix, ttlSeconds: 60, logger });
     await otherProcess.writeThrough(snapshot(22, 1));
-    const realHget = redis.hget.bind(redis);
+    const realHmget = redis.hmget.bind(redis);
     let answered!: () => void;
     let openGate!: () => void;
     const replyRead = new Promise<void>((resolve) => (answered = resolve));
     const gate = new Promise<void>((resolve) => (openGate = resolve));
-    // The first HGET's answer (version 1) is held back on its way to the cache until the gate opens.
-    const hget = vi.spyOn(redis, 'hget').mockImplementationOnce(async (...args: Parameters<Redis['hget']>) => {
-      const reply = await realHget(...args);
+    // The first HMGET's answer (version 1) is held back on its way to the cache until the gate opens.
+    const hmget = vi.spyOn(redis, 'hmget').mockImplementationOnce(async (...args: Parameters<Redis['hmget']>) => {
+      const reply = await realHmget(...args);
       answered();
       await gate;
       return reply;
@@ -120,22 +138,22 @@ describe('cached reads of one product', () => {
       const early = cache.get(22);
       await replyRead;
       await otherProcess.writeThrough(snapshot(22, 2));
-      // `early`'s HGET has been answered with version 1 but its answer is still on its way: a
+      // `early`'s HMGET has been answered with version 1 but its answer is still on its way: a
       // read starting now must not share it.
       const late = cache.get(22);
       const lateVersion = late.then((read) => read?.stockVersion);
       openGate();
       expect(await lateVersion).toBe(2);
       expect((await early)?.stockVersion).toBe(1);
-      expect(hget).toHaveBeenCalledTimes(2);
+      expect(hmget).toHaveBeenCalledTimes(2);
     } finally {
       openGate();
-      hget.mockRestore();
+      hmget.mockRestore();
       otherRedis.disconnect();
     }
   });
 
-  it('reject every read that shared the HGET when Redis is unreachable (the product reader then reads MySQL)', async () => {
+  it('reject every read that shared the HMGET when Redis is unreachable (the product reader then reads MySQL)', async () => {
     const down = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
     down.on('error', () => undefined);
     try {

@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { Value } from '@sinclair/typebox/value';
 import type { Redis } from 'ioredis';
 import { queueCatalog, queueNames, type JobPayload, type QueueName } from './catalog.ts';
 import { withDeadline } from './with-deadline.ts';
@@ -22,8 +23,8 @@ export interface JobQueues {
   enqueueMany<Q extends QueueName>(queue: Q, payloads: JobPayload<Q>[], options?: { delayMs?: number }): Promise<void>;
   /**
    * Makes sure the job will run: adds it if missing, retries it if it failed, re-adds it if it
-   * completed. A delayed job (waiting out a backoff) is promoted to run now only with
-   * `promoteDelayed`; a waiting or active job is left alone.
+   * completed, replaces it if Redis kept only part of it. A delayed job (waiting out a backoff)
+   * is promoted to run now only with `promoteDelayed`; a waiting or active job is left alone.
    */
   runSoon<Q extends QueueName>(
     queue: Q,
@@ -33,8 +34,8 @@ export interface JobQueues {
   /** Jobs in the queue by state; rejects within a deadline when Redis is down. */
   counts(queue: QueueName): Promise<Record<string, number>>;
   /**
-   * Of these payloads, the ones without a live job: none exists, or it already finished (failed,
-   * or completed). One pipelined round trip.
+   * Of these payloads, the ones without a live job: none exists, it already finished (failed,
+   * or completed), or Redis kept its hash without its data. One pipelined round trip a slice.
    */
   missing<Q extends QueueName>(queue: Q, payloads: JobPayload<Q>[]): Promise<JobPayload<Q>[]>;
   /** Removes a job that is no longer needed (e.g. the expiry job of a released hold). */
@@ -73,7 +74,15 @@ export function createJobQueues(connection: Redis, keyPrefix: string, onError: (
     },
     async runSoon(name, payload, options = {}) {
       const job = await withDeadline(queueOf(name).getJob(jobIdOf(name, payload)), COMMAND_DEADLINE_MS, `look up on ${name}`);
-      const state = job ? await job.getState() : 'missing';
+      let state = job ? await job.getState() : 'missing';
+      // A job Redis kept only part of (an evicted key, a failover that lost writes, a key deleted
+      // by hand): its id in no list (`unknown`: a new add would be dropped as a duplicate), or its
+      // hash without its data (BullMQ rebuilds a bare one when it takes such an id, which then
+      // fails on every retry). Neither would ever run its payload: it is replaced by a whole job.
+      if (job && state !== 'active' && (state === 'unknown' || !Value.Check(queueCatalog[name].payload, job.data))) {
+        await job.remove();
+        state = 'missing';
+      }
       if (state === 'failed') {
         await job!.retry('failed');
         return 'retried';
@@ -102,7 +111,8 @@ export function createJobQueues(connection: Redis, keyPrefix: string, onError: (
       for (let start = 0; start < payloads.length; start += LOOKUP_SLICE) {
         const slice = payloads.slice(start, start + LOOKUP_SLICE);
         const jobs = await withDeadline(Promise.all(slice.map((payload) => queue.getJob(jobIdOf(name, payload)))), COMMAND_DEADLINE_MS * 4, `look up jobs on ${name}`);
-        live.push(...jobs.map((job) => job !== undefined && !job.finishedOn));
+        // A hash without its data (see runSoon) will never run its payload either.
+        live.push(...jobs.map((job) => job !== undefined && !job.finishedOn && Value.Check(queueCatalog[name].payload, job.data)));
       }
       return payloads.filter((_, index) => !live[index]);
     },

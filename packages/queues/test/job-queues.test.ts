@@ -55,4 +55,23 @@ describe('job queues', () => {
     expect(await jobs.runSoon('order-timeout', { orderId: 11 }, { promoteDelayed: true })).toBe('promoted');
     expect(await jobs.queue('order-timeout').getJobState('order-11')).toBe('waiting');
   });
+
+  it('takes a job Redis kept only part of for missing, and runSoon replaces it with a whole one', async () => {
+    const queue = jobs.queue('hold-expiry');
+    await jobs.enqueue('hold-expiry', { holdId: 30 }, { delayMs: 60_000 });
+    await jobs.enqueue('hold-expiry', { holdId: 31 }, { delayMs: 60_000 });
+    // 30: the hash without its data; 31: the id in no list.
+    await connection.hdel(queue.toKey('hold-30'), 'data', 'name', 'opts');
+    await connection.zrem(queue.toKey('delayed'), 'hold-31');
+    expect(await jobs.missing('hold-expiry', [{ holdId: 30 }])).toEqual([{ holdId: 30 }]);
+
+    expect(await jobs.runSoon('hold-expiry', { holdId: 30 })).toBe('added');
+    expect(await jobs.runSoon('hold-expiry', { holdId: 31 })).toBe('added');
+    for (const id of ['hold-30', 'hold-31']) {
+      const job = await queue.getJob(id);
+      expect(job?.data).toEqual({ holdId: Number(id.slice(5)) });
+      expect(await job!.getState()).toBe('waiting');
+    }
+    expect(await jobs.missing('hold-expiry', [{ holdId: 30 }, { holdId: 31 }])).toEqual([]);
+  });
 });

@@ -1,20 +1,28 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@flash-sale/logger';
+import { isRedisUnavailableError } from '@flash-sale/queues';
 import { shareWithinTurn } from '../batching/share-within-turn.ts';
 import type { ProductSnapshot } from './product-snapshot.ts';
 
+// Every entry carries the run_id of the Redis server it was written on (field r). A server that
+// restarted from a snapshot on disk, or a replica promoted after a failover that lost the last
+// writes, has a run_id of its own and may hold entries from before changes it never saw: the
+// version check below cannot tell, as their versions are simply old. So an entry written under
+// another run_id counts as absent, to readers and to writers alike; one written under this
+// server's is all the version check needs to compare.
+//
 // Writes a snapshot only if it is newer than the one cached, atomically: two commits that
 // write through out of order (v7 lands before v6) must leave v7 in the cache. An entry may be a
 // version alone, with no snapshot (see DROP_UP_TO): then the snapshot of that same version may
 // fill it (it is the same state), an older one may not.
 const WRITE_IF_NEWER = `
-local cached = redis.call('HGET', KEYS[1], 'v')
-if cached then
-  local version = tonumber(cached)
+local cached = redis.call('HMGET', KEYS[1], 'v', 'r')
+if cached[1] and cached[2] == ARGV[4] then
+  local version = tonumber(cached[1])
   if version > tonumber(ARGV[1]) then return 0 end
   if version == tonumber(ARGV[1]) and redis.call('HEXISTS', KEYS[1], 'd') == 1 then return 0 end
 end
-redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2])
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2], 'r', ARGV[4])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1`;
 
@@ -23,9 +31,9 @@ return 1`;
 // still on its way (another process's, slower) is refused instead of landing on an empty key.
 // A plain DEL would have let it land, and stay until the product's next change.
 const DROP_UP_TO = `
-local cached = redis.call('HGET', KEYS[1], 'v')
-if cached and tonumber(cached) >= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'v', ARGV[1])
+local cached = redis.call('HMGET', KEYS[1], 'v', 'r')
+if cached[1] and cached[2] == ARGV[3] and tonumber(cached[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'r', ARGV[3])
 redis.call('HDEL', KEYS[1], 'd')
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1`;
@@ -46,8 +54,8 @@ export interface ProductCache {
 
 /** The Lua script, registered once per connection with defineCommand (sent by EVALSHA). */
 type WithWriteIfNewer = Redis & {
-  writeProductSnapshotIfNewer(key: string, version: number, json: string, ttlSeconds: number): Promise<number>;
-  dropProductSnapshotUpTo(key: string, version: number, ttlSeconds: number): Promise<number>;
+  writeProductSnapshotIfNewer(key: string, version: number, json: string, ttlSeconds: number, runId: string): Promise<number>;
+  dropProductSnapshotUpTo(key: string, version: number, ttlSeconds: number, runId: string): Promise<number>;
 };
 
 export function createProductCache(redis: Redis, options: { keyPrefix: string; ttlSeconds: number; logger: Logger }): ProductCache {
@@ -57,18 +65,23 @@ export function createProductCache(redis: Redis, options: { keyPrefix: string; t
   }
   const scripted = redis as WithWriteIfNewer;
   const keyOf = (productId: number) => `${options.keyPrefix}:product:${productId}`;
+  const serverRunId = runIdOf(redis, options.logger);
   const forget = async (productId: number, version?: number): Promise<void> => {
-    const dropped = version === undefined ? redis.del(keyOf(productId)) : scripted.dropProductSnapshotUpTo(keyOf(productId), version, options.ttlSeconds);
+    const dropped =
+      version === undefined
+        ? redis.del(keyOf(productId))
+        : serverRunId().then((runId) => scripted.dropProductSnapshotUpTo(keyOf(productId), version, options.ttlSeconds, runId));
     await dropped.catch((error: unknown) => options.logger.warn({ err: error, productId }, 'could not drop a cached product snapshot'));
   };
 
-  // Reads of one product in the same turn of the event loop share one HGET (shareWithinTurn:
+  // Reads of one product in the same turn of the event loop share one HMGET (shareWithinTurn:
   // never one already sent, so never stale). A flash sale's crowd reads one product, and a Redis
   // command per read was the cached read's largest cost (a socket write each).
   const read = shareWithinTurn(async (productId: number): Promise<ProductSnapshot | undefined> => {
-    const json = await redis.hget(keyOf(productId), 'd');
-    // Frozen: every read that shared the HGET gets this same object.
-    return json ? (Object.freeze(JSON.parse(json)) as ProductSnapshot) : undefined;
+    const [runId, [json, writtenOn]] = await Promise.all([serverRunId(), redis.hmget(keyOf(productId), 'd', 'r')]);
+    if (!json || writtenOn !== runId) return undefined;
+    // Frozen: every read that shared the HMGET gets this same object.
+    return Object.freeze(JSON.parse(json)) as ProductSnapshot;
   });
 
   return {
@@ -76,7 +89,8 @@ export function createProductCache(redis: Redis, options: { keyPrefix: string; t
 
     async writeThrough(snapshot) {
       try {
-        await scripted.writeProductSnapshotIfNewer(keyOf(snapshot.id), snapshot.stockVersion, JSON.stringify(snapshot), options.ttlSeconds);
+        const runId = await serverRunId();
+        await scripted.writeProductSnapshotIfNewer(keyOf(snapshot.id), snapshot.stockVersion, JSON.stringify(snapshot), options.ttlSeconds, runId);
       } catch (error) {
         // The commit stands; MySQL is the truth. Drop what is cached but keep this version, so
         // no older snapshot outlives this change (if Redis is down, reads fall back to MySQL).
@@ -87,4 +101,29 @@ export function createProductCache(redis: Redis, options: { keyPrefix: string; t
 
     forget,
   };
+}
+
+/** What a server without INFO (a managed Redis that disables it) counts as: the check is off. */
+const RUN_ID_UNKNOWN = 'unknown';
+
+/**
+ * The run_id of the server the connection is on, asked once per connection (INFO server) and
+ * forgotten when the connection closes, so that after a reconnect (a restart, a failover behind
+ * the same address) it is asked again of the server now answering.
+ */
+function runIdOf(redis: Redis, logger: Logger): () => Promise<string> {
+  let runId: Promise<string> | undefined;
+  redis.on('close', () => (runId = undefined));
+  return () =>
+    (runId ??= redis.info('server').then(
+      (info) => /^run_id:(\w+)/m.exec(info)?.[1] ?? RUN_ID_UNKNOWN,
+      (error: unknown) => {
+        if (isRedisUnavailableError(error)) {
+          runId = undefined;
+          throw error;
+        }
+        logger.warn({ err: error }, 'Redis refuses INFO: cached product snapshots are not checked against a restart or failover');
+        return RUN_ID_UNKNOWN;
+      },
+    ));
 }
