@@ -1,6 +1,6 @@
 // The api process: `npm run api` (no migration, no seed) or `npm start` (both first).
 import { createLogger } from '@flash-sale/logger';
-import { installCrashGuards, installShutdown, loadConfigOrExit } from '@flash-sale/process';
+import { installCrashGuards, installShutdown, listenFailure, loadConfigOrExit } from '@flash-sale/process';
 import { createApiServices } from './api-services.ts';
 import { buildApp } from './app.ts';
 
@@ -28,5 +28,7 @@ installShutdown({
 });
 if (!draining) {
   listening = app.listen({ host: config.host, port: config.port });
-  await listening;
+  await listening.catch((error: unknown) => {
+    throw listenFailure(error, `HOST ${config.host} / PORT ${config.port}`);
+  });
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -39,6 +40,22 @@ describe('api start-up', () => {
     const api = await spawnService({ entry: apiMain, env: envOfTestApp({ HOLD_TTL_SECONDS: '0' }) });
     expect((await api.exited)[0]).toBe(1);
     expect(api.lines.map((line) => line.msg)).toEqual([expect.stringMatching(/^Invalid configuration: HOLD_TTL_SECONDS/)]);
+  });
+});
+
+describe('api start-up on a port that is taken', () => {
+  it('exits 1 with one fatal line naming HOST and PORT, no stack', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const api = await spawnService({ entry: apiMain, env: envOfTestApp({ PORT: String(port) }) });
+      expect((await api.exited)[0]).toBe(1);
+      const fatal = api.lines.filter((line) => line.level === 'fatal');
+      expect(fatal.map((line) => [line.msg, line.err])).toEqual([[`HOST 127.0.0.1 / PORT ${port} is taken (another process listens there).`, undefined]]);
+    } finally {
+      taken.close();
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import { Worker, type Processor } from 'bullmq';
 import { createCheckoutDeps, createHoldExpiryBatcher } from '@flash-sale/checkout';
 import type { Config } from '@flash-sale/config';
 import type { Logger } from '@flash-sale/logger';
-import { createProcessMetrics, openStores, type Stores } from '@flash-sale/process';
+import { createProcessMetrics, listenFailure, openStores, type Stores } from '@flash-sale/process';
 import { bullPrefix, createWorkerRedis, finishedJobRetention, legacySweeperSchedulerId, logConnectionHealth, type QueueName } from '@flash-sale/queues';
 import type { Redis } from 'ioredis';
 import { backoffStrategy } from './backoff.ts';
@@ -53,11 +53,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   // this host with the same WORKER_METRICS_PORT) fails the start with nothing begun.
   const metricsServer = await startMetricsServer(metrics, config.workerMetricsPort).catch(async (error: unknown) => {
     await stores.close();
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    throw new Error(
-      `WORKER_METRICS_PORT ${config.workerMetricsPort} is taken (another worker on this host?): give each worker process a port of its own, or 0 for any free one.`,
-      { cause: error },
-    );
+    throw listenFailure(error, `WORKER_METRICS_PORT ${config.workerMetricsPort}`, ': give each worker process on a host a port of its own, or 0 for any free one');
   });
 
   // BullMQ does not close a connection it was handed; these are ours to quit after close().
@@ -119,8 +115,13 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
       closing ??= (async () => {
         // Workers still connecting are given a moment (a stop that came just after the start);
         // past it Redis is down, they have no job to finish, and their close would wait for
-        // Redis: their connections are dropped and they are closed by force.
-        const connected = workersReady || (await Promise.race([ready.then(() => true, () => false), sleep(CONNECT_GRACE_MS, undefined, { ref: false }).then(() => false)]));
+        // Redis: their connections are dropped and they are closed by force. So are workers
+        // whose Redis went away since they were ready: a job they are running could not be
+        // marked finished anyway, its lock runs out, and another worker runs it again (every
+        // job is idempotent).
+        const connected = workersReady
+          ? connections.every((connection) => connection.status === 'ready')
+          : await Promise.race([ready.then(() => true, () => false), sleep(CONNECT_GRACE_MS, undefined, { ref: false }).then(() => false)]);
         if (!connected) for (const connection of connections) connection.disconnect();
         await Promise.all([sweeper.stop(), ...workers.map((worker) => worker.close(!connected))]);
         await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));

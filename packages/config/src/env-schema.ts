@@ -4,6 +4,10 @@ import { Type, type Static } from '@sinclair/typebox';
 // `.env.example` lists the same variables; packages/config/test keeps the two in step.
 const PositiveInt = (defaultValue: number, description: string) =>
   Type.Integer({ minimum: 1, default: defaultValue, description });
+// A duration becomes a Node timer or a DATETIME: past 2^31 - 1 ms a timer fires at once, over
+// and over (and a TTL of centuries is no DATETIME), so none may exceed that (about 24 days).
+const Seconds = (defaultValue: number, description: string) =>
+  Type.Integer({ minimum: 1, maximum: 2_147_483, default: defaultValue, description: `${description} (at most 2147483, about 24 days)` });
 
 export const EnvSchema = Type.Object({
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
@@ -22,15 +26,15 @@ export const EnvSchema = Type.Object({
   }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
-  HOLD_TTL_SECONDS: PositiveInt(120, 'how long a hold keeps its stock'),
+  HOLD_TTL_SECONDS: Seconds(120, 'how long a hold keeps its stock'),
   MAX_QTY_PER_HOLD: PositiveInt(10, 'largest qty one hold may take'),
-  ORDER_PAYMENT_TIMEOUT_SECONDS: PositiveInt(900, 'a pending order is cancelled after this'),
-  WEBHOOK_ORPHAN_AFTER_SECONDS: PositiveInt(3600, 'a payment event whose order never appears is orphaned after this'),
+  ORDER_PAYMENT_TIMEOUT_SECONDS: Seconds(900, 'a pending order is cancelled after this'),
+  WEBHOOK_ORPHAN_AFTER_SECONDS: Seconds(3600, 'a payment event whose order never appears is orphaned after this'),
   PAYMENT_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 16 })),
-  PRODUCT_CACHE_TTL_SECONDS: PositiveInt(60, 'lifetime of a product snapshot in Redis'),
+  PRODUCT_CACHE_TTL_SECONDS: Seconds(60, 'lifetime of a product snapshot in Redis'),
   WORKER_CONCURRENCY: PositiveInt(16, 'jobs one worker process runs at once'),
   WORKER_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464, description: 'where a worker serves /metrics and /health/live (0: a free port)' }),
-  SWEEP_INTERVAL_SECONDS: PositiveInt(5, 'how often the sweeper looks for due holds, orders and events without a job'),
+  SWEEP_INTERVAL_SECONDS: Seconds(5, 'how often the sweeper looks for due holds, orders and events without a job'),
   // A webhook's raw body is kept whole in payment_events.payload (MEDIUMTEXT, 16 MiB), and its
   // INSERT must fit MariaDB's default max_allowed_packet (16 MiB) with the rest of the row.
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1, maximum: 8_388_608, default: 65536, description: 'largest request body accepted (at most 8 MiB)' }),

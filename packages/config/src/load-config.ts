@@ -57,10 +57,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const firstError = Value.Errors(EnvSchema, env).First();
   if (firstError) {
     const name = firstError.path.replace(/^\//, '') || 'environment';
-    const got = raw[name] === undefined ? 'unset' : `'${String(raw[name])}'`;
-    throw new ConfigError(`Invalid configuration: ${name}: ${firstError.message.charAt(0).toLowerCase()}${firstError.message.slice(1)} (got ${got}).`);
+    throw invalid(name, `${firstError.message.charAt(0).toLowerCase()}${firstError.message.slice(1)}`, raw[name]);
   }
   const valid = env as Env;
+  const databaseProblem = problemWithDatabaseUrl(valid.DATABASE_URL);
+  if (databaseProblem) throw invalid('DATABASE_URL', databaseProblem, valid.DATABASE_URL);
   if (valid.NODE_ENV === 'production' && !valid.PAYMENT_WEBHOOK_SECRET) {
     throw new ConfigError('Invalid configuration: PAYMENT_WEBHOOK_SECRET is required when NODE_ENV=production.');
   }
@@ -85,4 +86,37 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: valid.LOG_LEVEL,
     logFormat: valid.LOG_FORMAT,
   });
+}
+
+/** The error naming the variable and what it holds, its secrets masked: it goes to the logs. */
+function invalid(name: string, problem: string, value: unknown): ConfigError {
+  let got = value === undefined ? 'unset' : `'${String(value)}'`;
+  if (name === 'PAYMENT_WEBHOOK_SECRET' && typeof value === 'string') got = `a value of ${value.length} characters`;
+  else if (typeof value === 'string') got = `'${withoutPassword(value)}'`;
+  return new ConfigError(`Invalid configuration: ${name}: ${problem} (got ${got}).`);
+}
+
+/** A URL's password, as in mysql://user:password@host, replaced by ***, even in a malformed URL. */
+function withoutPassword(value: string): string {
+  const at = value.lastIndexOf('@');
+  if (at < 0) return value;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/*/i.exec(value)?.[0] ?? '';
+  const userinfo = value.slice(scheme.length, at);
+  const colon = userinfo.indexOf(':');
+  return colon < 0 ? value : `${scheme}${userinfo.slice(0, colon)}:***${value.slice(at)}`;
+}
+
+/** What the pool would choke on, checked here so that it is one line at start, not an outage. */
+function problemWithDatabaseUrl(databaseUrl: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    return 'must be a URL: mysql://user:password@host:port/database';
+  }
+  if (!url.hostname) return 'names no host (expected mysql://user:password@host:port/database)';
+  if (!decodeURIComponent(url.pathname.replace(/^\//, ''))) return 'names no database (expected mysql://user:password@host:port/database)';
+  const limit = url.searchParams.get('connection_limit');
+  if (limit !== null && !/^[1-9]\d{0,3}$/.test(limit)) return `connection_limit must be a whole number from 1 to 9999, not '${limit}'`;
+  return undefined;
 }

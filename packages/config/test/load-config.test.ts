@@ -53,7 +53,13 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'localhost:6379'],
     ['LOG_LEVEL', 'loud'],
     ['NODE_ENV', 'staging'],
-    ['PAYMENT_WEBHOOK_SECRET', 'short'],
+    // Past a Node timer's range: the sweeper would fire back to back, a TTL overflow DATETIME.
+    ['SWEEP_INTERVAL_SECONDS', '3000000'],
+    ['HOLD_TTL_SECONDS', '400000000000'],
+    // What the pool would take for a MySQL that never answers.
+    ['DATABASE_URL', 'mysql://root@127.0.0.1:3306'],
+    ['DATABASE_URL', 'mysql://root@127.0.0.1:3306/shop?connection_limit=abc'],
+    ['DATABASE_URL', 'mysql://root@[bad/x'],
   ])('refuses %s=%s with one line naming the variable', (name, value) => {
     let error: unknown;
     try {
@@ -66,6 +72,28 @@ describe('loadConfig', () => {
     expect(message).toMatch(new RegExp(`^Invalid configuration: ${name}\\b`));
     expect(message).toContain(`'${value}'`);
     expect(message).not.toContain('\n');
+  });
+
+  it('never writes a secret into the error: the webhook secret by its length, a URL without its password', () => {
+    const messageOf = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    const secret = messageOf({ PAYMENT_WEBHOOK_SECRET: 'whsec_abc123' });
+    expect(secret).toMatch(/^Invalid configuration: PAYMENT_WEBHOOK_SECRET: .*\(got a value of 12 characters\)\.$/);
+    expect(secret).not.toContain('abc123');
+    const database = messageOf({ DATABASE_URL: 'mysql2://app:S3cretPassw0rd@db/shop' });
+    expect(database).toContain("'mysql2://app:***@db/shop'");
+    expect(database).not.toContain('S3cret');
+    const noDatabase = messageOf({ DATABASE_URL: 'mysql://app:S3cretPassw0rd@db:3306' });
+    expect(noDatabase).toMatch(/^Invalid configuration: DATABASE_URL: names no database/);
+    expect(noDatabase).not.toContain('S3cret');
+    expect(messageOf({ REDIS_URL: 'redis//:S3cretRedisPass@cache:6379' })).toMatch(/^Invalid configuration: REDIS_URL: /);
+    expect(messageOf({ REDIS_URL: 'rediss:/:S3cretRedisPass@cache:6379' })).not.toContain('S3cret');
   });
 
   it('requires PAYMENT_WEBHOOK_SECRET in production', () => {

@@ -25,7 +25,7 @@ export function registerAuditCommand(program: Command, context: CliContext): voi
     .description('check available_stock = total − active holds − pending/paid orders for every product; list overdue holds and holds without an expiry job')
     .option('--fix', 'repair each mismatched product from its ledger (under its row lock) and say what changed')
     .option('--overdue-after <seconds>', 'an active hold this long past expires_at is overdue', parseNonNegativeInteger, 60)
-    .option('--json', 'print JSON only: { ok, products, overdueHoldCount, overdueHolds (the first 1,000), holdsWithoutJob, repairs? }')
+    .option('--json', 'print JSON only: { ok, products, overdueHoldCount, overdueHolds (the first 1,000), holdsWithoutJob, idempotencyKeys: { stored, pastRetention }, repairs? }')
     .addHelpText('after', '\nExits 1 on any finding. With --fix, stock mismatches that were repaired no longer count;\noverdue holds, missing expiry jobs and a ledger outside 0..total_stock cannot be fixed here\nand still exit 1.')
     .action(async (options: AuditOptions) => {
       const runtime = await context.session.runtime();
