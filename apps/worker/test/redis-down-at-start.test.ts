@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { CuttableProxy, serviceEntry, spawnService } from '@flash-sale/testing';
+import { CuttableProxy, serviceEntry, spawnService, type ServiceProcess } from '@flash-sale/testing';
 import { envOf, request, startApiStack, type ApiStack } from './support/stack.ts';
 
 // A worker started while Redis is down (a fresh deploy during a Redis restart): it must not wait
@@ -46,6 +46,15 @@ describe('a worker started while Redis is down', () => {
   }, 60_000);
 });
 
+/** SIGTERM: exit 0 with `shut down cleanly` last, within seconds (not the 15 s deadline). */
+async function expectCleanStopOnSigterm(worker: ServiceProcess): Promise<void> {
+  const signalledAt = performance.now();
+  worker.child.kill('SIGTERM');
+  const [code] = await worker.exited;
+  expect({ code, last: worker.lines.at(-1)?.msg }).toEqual({ code: 0, last: 'shut down cleanly' });
+  expect(performance.now() - signalledAt).toBeLessThan(5_000);
+}
+
 describe('a worker whose Redis went away after it was ready', () => {
   it('stops cleanly on SIGTERM, without waiting for Redis', async () => {
     const { proxy, url: viaProxy } = await CuttableProxy.inFrontOf(t.config.redisUrl);
@@ -53,11 +62,7 @@ describe('a worker whose Redis went away after it was ready', () => {
     try {
       await proxy.down();
       await vi.waitFor(() => expect(worker.lines.some((line) => line.msg === 'redis connection lost; retrying')).toBe(true), { timeout: 10_000, interval: 50 });
-      const signalledAt = performance.now();
-      worker.child.kill('SIGTERM');
-      const [code] = await worker.exited;
-      expect({ code, last: worker.lines.at(-1)?.msg }).toEqual({ code: 0, last: 'shut down cleanly' });
-      expect(performance.now() - signalledAt).toBeLessThan(5_000);
+      await expectCleanStopOnSigterm(worker);
     } finally {
       await proxy.down();
     }
@@ -74,11 +79,7 @@ describe('a worker whose Redis never came up', () => {
       ready: (line) => String(line.msg).startsWith('worker started'),
     });
     try {
-      const signalledAt = performance.now();
-      worker.child.kill('SIGTERM');
-      const [code] = await worker.exited;
-      expect({ code, last: worker.lines.at(-1)?.msg }).toEqual({ code: 0, last: 'shut down cleanly' });
-      expect(performance.now() - signalledAt).toBeLessThan(5_000);
+      await expectCleanStopOnSigterm(worker);
     } finally {
       await proxy.down();
     }
