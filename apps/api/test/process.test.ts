@@ -5,6 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { testDatabaseUrl } from '@flash-sale/db/testing';
 import { holdRowLock, serviceEntry, spawnService } from '@flash-sale/testing';
 import { request, startTestApp, type TestApp } from './support/test-app.ts';
 
@@ -40,6 +41,23 @@ describe('api start-up', () => {
     const api = await spawnService({ entry: apiMain, env: envOfTestApp({ HOLD_TTL_SECONDS: '0' }) });
     expect((await api.exited)[0]).toBe(1);
     expect(api.lines.map((line) => line.msg)).toEqual([expect.stringMatching(/^Invalid configuration: HOLD_TTL_SECONDS/)]);
+  });
+});
+
+describe('api start-up on a database that does not exist', () => {
+  it('says so, not only that MySQL is not answering', async () => {
+    const api = await spawnService({
+      entry: apiMain,
+      env: envOfTestApp({ DATABASE_URL: testDatabaseUrl('fs_api_no_such_database') }),
+      ready: (line) => String(line.msg).startsWith('MySQL refuses this process'),
+    });
+    try {
+      const said = api.lines.find((line) => String(line.msg).startsWith('MySQL refuses this process'))!;
+      expect(said).toMatchObject({ level: 'error', msg: expect.stringContaining("database 'fs_api_no_such_database' does not exist") });
+    } finally {
+      api.child.kill('SIGTERM');
+      await api.exited;
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { loadConfig } from '@flash-sale/config';
+import { testDatabaseUrl } from '@flash-sale/db/testing';
 import { startSilentRedis, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
 import { describe, expect, it } from 'vitest';
 import { expectExitCode, runCli } from './support/run-cli.ts';
@@ -26,6 +27,17 @@ describe('unreachable stores', () => {
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining('could not reach MySQL at 127.0.0.1:9')]);
     expect(result.stdout).toBe('');
     expect(result.ms).toBeLessThan(10_000);
+  });
+
+  it('webhooks and audit say so at once when MySQL refuses the settings: a database that does not exist', async () => {
+    const missing = testDatabaseUrl('fs_cli_no_such_database');
+    for (const command of ['webhooks', 'audit']) {
+      const result = await timedCli([command], { DATABASE_URL: missing });
+      expectExitCode(result, 3);
+      expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining("database 'fs_cli_no_such_database' does not exist")]);
+      // Not the 5 s wait for a MySQL that does not answer.
+      expect(result.ms).toBeLessThan(5_000);
+    }
   });
 
   it('queues exits 3 with one line on stderr when Redis cannot be reached', async () => {

@@ -39,7 +39,8 @@ export function startSweeperLoop(
         running = undefined;
         schedule();
       });
-    }, options.intervalMs * jitter);
+      // Within a Node timer's range (2^31 - 1 ms), past which it would fire at once, over and over.
+    }, Math.min(options.intervalMs * jitter, 2 ** 31 - 1));
   };
   // The first run right away: a worker starting after an outage catches up at once.
   running = runOnce().finally(() => {

@@ -54,7 +54,7 @@ describe('product cache write-through', () => {
 });
 
 describe('an entry from before a restart or failover of Redis', () => {
-  it('counts as absent, to readers and to writers: the version it carries no longer blocks an older one', async () => {
+  it('is a miss to readers; a write of its version or a newer one makes it current, an older one never lands', async () => {
     const cache = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger: createLogger('test', 'silent') });
     await cache.writeThrough(snapshot(8, 9));
     expect(await cache.get(8)).toEqual(snapshot(8, 9));
@@ -62,12 +62,41 @@ describe('an entry from before a restart or failover of Redis', () => {
     // under a run_id that is not the one of the server answering now.
     await redis.hset(`${prefix}:product:8`, 'r', 'a-server-gone-since');
     expect(await cache.get(8)).toBeUndefined();
-    // MySQL's truth, read after the miss, fills it although its version is not above the entry's.
+    // A late, older snapshot (another process's) still does not replace it: MySQL's version
+    // only grows, so the entry's version stays a floor.
     await cache.writeThrough(snapshot(8, 7));
-    expect(await cache.get(8)).toEqual(snapshot(8, 7));
-    // From then on, the version check holds as before.
-    await cache.writeThrough(snapshot(8, 6));
-    expect(await cache.get(8)).toEqual(snapshot(8, 7));
+    expect(await cache.get(8)).toBeUndefined();
+    // MySQL's truth, read after the miss, makes it this server's, even at the same version.
+    await cache.writeThrough(snapshot(8, 9));
+    expect(await cache.get(8)).toEqual(snapshot(8, 9));
+  });
+
+  it('is not trusted from a read whose connection closed before its answer came (ioredis resends it to whichever server answers next)', async () => {
+    const cache = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger: createLogger('test', 'silent') });
+    await cache.writeThrough(snapshot(10, 3));
+    const realHmget = redis.hmget.bind(redis);
+    const hmget = vi.spyOn(redis, 'hmget').mockImplementationOnce(async (...args: Parameters<Redis['hmget']>) => {
+      const reply = await realHmget(...args);
+      // As ioredis says when the socket drops; the reply then comes from the resent command.
+      redis.emit('close');
+      return reply;
+    });
+    try {
+      expect(await cache.get(10)).toBeUndefined();
+      expect(await cache.get(10)).toEqual(snapshot(10, 3));
+    } finally {
+      hmget.mockRestore();
+    }
+  });
+
+  it('is what an entry of an earlier release is (no run_id): a miss, filled by the next write, never by an older one', async () => {
+    const cache = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger: createLogger('test', 'silent') });
+    await redis.hset(`${prefix}:product:9`, 'v', '5', 'd', JSON.stringify(snapshot(9, 5)));
+    expect(await cache.get(9)).toBeUndefined();
+    await cache.writeThrough(snapshot(9, 4));
+    expect(await cache.get(9)).toBeUndefined();
+    await cache.writeThrough(snapshot(9, 5));
+    expect(await cache.get(9)).toEqual(snapshot(9, 5));
   });
 });
 

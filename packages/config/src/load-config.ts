@@ -96,14 +96,18 @@ function invalid(name: string, problem: string, value: unknown): ConfigError {
   return new ConfigError(`Invalid configuration: ${name}: ${problem} (got ${got}).`);
 }
 
-/** A URL's password, as in mysql://user:password@host, replaced by ***, even in a malformed URL. */
+/**
+ * A URL's password, as in mysql://user:password@host or ?password=…, replaced by ***, even in
+ * a malformed URL.
+ */
 function withoutPassword(value: string): string {
-  const at = value.lastIndexOf('@');
-  if (at < 0) return value;
-  const scheme = /^[a-z][a-z0-9+.-]*:\/*/i.exec(value)?.[0] ?? '';
-  const userinfo = value.slice(scheme.length, at);
+  const masked = value.replace(/([?&]password=)[^&]*/gi, '$1***');
+  const at = masked.lastIndexOf('@');
+  if (at < 0) return masked;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/*/i.exec(masked)?.[0] ?? '';
+  const userinfo = masked.slice(scheme.length, at);
   const colon = userinfo.indexOf(':');
-  return colon < 0 ? value : `${scheme}${userinfo.slice(0, colon)}:***${value.slice(at)}`;
+  return colon < 0 ? masked : `${scheme}${userinfo.slice(0, colon)}:***${masked.slice(at)}`;
 }
 
 /** What the pool would choke on, checked here so that it is one line at start, not an outage. */
@@ -115,7 +119,15 @@ function problemWithDatabaseUrl(databaseUrl: string): string | undefined {
     return 'must be a URL: mysql://user:password@host:port/database';
   }
   if (!url.hostname) return 'names no host (expected mysql://user:password@host:port/database)';
-  if (!decodeURIComponent(url.pathname.replace(/^\//, ''))) return 'names no database (expected mysql://user:password@host:port/database)';
+  let database: string;
+  try {
+    database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    return "has a '%' that is not a %XX escape (in the user, the password or the database)";
+  }
+  if (!database) return 'names no database (expected mysql://user:password@host:port/database)';
   const limit = url.searchParams.get('connection_limit');
   if (limit !== null && !/^[1-9]\d{0,3}$/.test(limit)) return `connection_limit must be a whole number from 1 to 9999, not '${limit}'`;
   return undefined;

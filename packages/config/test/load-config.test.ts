@@ -94,6 +94,8 @@ describe('loadConfig', () => {
     expect(noDatabase).not.toContain('S3cret');
     expect(messageOf({ REDIS_URL: 'redis//:S3cretRedisPass@cache:6379' })).toMatch(/^Invalid configuration: REDIS_URL: /);
     expect(messageOf({ REDIS_URL: 'rediss:/:S3cretRedisPass@cache:6379' })).not.toContain('S3cret');
+    expect(messageOf({ REDIS_URL: 'http://cache?password=S3cretRedisPass&db=0' })).toContain("'http://cache?password=***&db=0'");
+    expect(messageOf({ DATABASE_URL: 'mysql://app:S3cret%zz@db/shop' })).toMatch(/^Invalid configuration: DATABASE_URL: has a '%' that is not a %XX escape/);
   });
 
   it('requires PAYMENT_WEBHOOK_SECRET in production', () => {

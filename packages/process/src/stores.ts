@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '@flash-sale/config';
-import { createDb, pingDatabase, type Db } from '@flash-sale/db';
+import { connectionRefusal, createDb, pingDatabase, type Db } from '@flash-sale/db';
 import type { Logger } from '@flash-sale/logger';
 import { createFailFastRedis, createJobQueues, logConnectionHealth, redisReady, type JobQueues } from '@flash-sale/queues';
 import { probeStore, type StoreStatus } from './store-status.ts';
@@ -70,7 +70,14 @@ export function openStores(config: Pick<Config, 'databaseUrl' | 'redisUrl' | 're
         probeStore(
           () => pingDatabase(db),
           ms,
-          (error) => logger.error({ err: error }, 'MySQL is not answering at start-up; requests that need it get 503 until it does'),
+          (error) => {
+            logger.error({ err: error }, 'MySQL is not answering at start-up; requests that need it get 503 until it does');
+            // A pool that is refused (no such database, access denied) retries until it times
+            // out, which reads as the above: say what MySQL itself said, when it said one.
+            void connectionRefusal(config.databaseUrl).then((refusal) => {
+              if (refusal && !closing) logger.error(`MySQL refuses this process: ${refusal}`);
+            });
+          },
         ),
         probeStore(
           () => Promise.all([redis, queueRedis].map((connection) => redisReady(connection, ms, 'Redis connection'))),

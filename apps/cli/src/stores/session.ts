@@ -126,9 +126,20 @@ async function closeRedis(redis: Redis, closeQueues: () => Promise<void>): Promi
 // @flash-sale/db and the domain are imported on demand: Prisma costs a second of start-up that
 // the queue commands should not pay.
 
+/**
+ * One plain connection first: a database that does not exist or a user denied would otherwise
+ * read as a MySQL that does not answer (Prisma's pool retries such a refusal until it times out).
+ */
+async function refuseWhatMysqlRefuses(databaseUrl: string): Promise<void> {
+  const { connectionRefusal } = await import('@flash-sale/db');
+  const refusal = await connectionRefusal(databaseUrl);
+  if (refusal) throw unreachable('MySQL', databaseUrl, refusal);
+}
+
 /** Prisma on the services' DATABASE_URL (`webhooks`). */
 async function openDatabase(config: Config, onClose: OnClose): Promise<Db> {
   await probeDatabase(config.databaseUrl);
+  await refuseWhatMysqlRefuses(config.databaseUrl);
   const { createDb, pingDatabase } = await import('@flash-sale/db');
   const db = createDb(config.databaseUrl);
   onClose(() => db.$disconnect());
@@ -139,6 +150,7 @@ async function openDatabase(config: Config, onClose: OnClose): Promise<Db> {
 /** The domain on the services' own stores (`audit`): a repair writes through the cache as the api does. */
 async function openRuntime(config: Config, onClose: OnClose): Promise<CliRuntime> {
   await probeDatabase(config.databaseUrl);
+  await refuseWhatMysqlRefuses(config.databaseUrl);
   const [{ createCheckoutDeps }, { pingDatabase }, { createLogger }, { openStores }] = await Promise.all([
     import('@flash-sale/checkout'),
     import('@flash-sale/db'),

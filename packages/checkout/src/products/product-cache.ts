@@ -1,15 +1,16 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@flash-sale/logger';
-import { isRedisUnavailableError } from '@flash-sale/queues';
 import { shareWithinTurn } from '../batching/share-within-turn.ts';
 import type { ProductSnapshot } from './product-snapshot.ts';
 
 // Every entry carries the run_id of the Redis server it was written on (field r). A server that
 // restarted from a snapshot on disk, or a replica promoted after a failover that lost the last
 // writes, has a run_id of its own and may hold entries from before changes it never saw: the
-// version check below cannot tell, as their versions are simply old. So an entry written under
-// another run_id counts as absent, to readers and to writers alike; one written under this
-// server's is all the version check needs to compare.
+// version check below cannot tell, as their versions are simply old. So readers take an entry
+// written under another run_id for a miss, and the first write of the same or a newer version
+// makes it this server's. The version stays a floor whatever the run_id: MySQL's version only
+// grows, so no entry can be newer than the truth, and an older snapshot landing late (another
+// process's, or a process of an earlier release that writes no r) must never replace a newer one.
 //
 // Writes a snapshot only if it is newer than the one cached, atomically: two commits that
 // write through out of order (v7 lands before v6) must leave v7 in the cache. An entry may be a
@@ -17,10 +18,10 @@ import type { ProductSnapshot } from './product-snapshot.ts';
 // fill it (it is the same state), an older one may not.
 const WRITE_IF_NEWER = `
 local cached = redis.call('HMGET', KEYS[1], 'v', 'r')
-if cached[1] and cached[2] == ARGV[4] then
+if cached[1] then
   local version = tonumber(cached[1])
   if version > tonumber(ARGV[1]) then return 0 end
-  if version == tonumber(ARGV[1]) and redis.call('HEXISTS', KEYS[1], 'd') == 1 then return 0 end
+  if version == tonumber(ARGV[1]) and cached[2] == ARGV[4] and redis.call('HEXISTS', KEYS[1], 'd') == 1 then return 0 end
 end
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2], 'r', ARGV[4])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
@@ -31,8 +32,8 @@ return 1`;
 // still on its way (another process's, slower) is refused instead of landing on an empty key.
 // A plain DEL would have let it land, and stay until the product's next change.
 const DROP_UP_TO = `
-local cached = redis.call('HMGET', KEYS[1], 'v', 'r')
-if cached[1] and cached[2] == ARGV[3] and tonumber(cached[1]) >= tonumber(ARGV[1]) then return 0 end
+local cached = redis.call('HGET', KEYS[1], 'v')
+if cached and tonumber(cached) >= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'r', ARGV[3])
 redis.call('HDEL', KEYS[1], 'd')
 redis.call('EXPIRE', KEYS[1], ARGV[2])
@@ -65,7 +66,8 @@ export function createProductCache(redis: Redis, options: { keyPrefix: string; t
   }
   const scripted = redis as WithWriteIfNewer;
   const keyOf = (productId: number) => `${options.keyPrefix}:product:${productId}`;
-  const serverRunId = runIdOf(redis, options.logger);
+  const server = serverIdentityOf(redis, options.logger);
+  const serverRunId = () => server.runId();
   const forget = async (productId: number, version?: number): Promise<void> => {
     const dropped =
       version === undefined
@@ -78,8 +80,11 @@ export function createProductCache(redis: Redis, options: { keyPrefix: string; t
   // never one already sent, so never stale). A flash sale's crowd reads one product, and a Redis
   // command per read was the cached read's largest cost (a socket write each).
   const read = shareWithinTurn(async (productId: number): Promise<ProductSnapshot | undefined> => {
+    const closesBefore = server.closes;
     const [runId, [json, writtenOn]] = await Promise.all([serverRunId(), redis.hmget(keyOf(productId), 'd', 'r')]);
-    if (!json || writtenOn !== runId) return undefined;
+    // A connection that closed meanwhile may have sent the HMGET again to the server it reconnected
+    // to (ioredis resends what was unanswered), which the run_id read before it does not name.
+    if (server.closes !== closesBefore || !json || writtenOn !== runId) return undefined;
     // Frozen: every read that shared the HMGET gets this same object.
     return Object.freeze(JSON.parse(json)) as ProductSnapshot;
   });
@@ -106,24 +111,45 @@ export function createProductCache(redis: Redis, options: { keyPrefix: string; t
 /** What a server without INFO (a managed Redis that disables it) counts as: the check is off. */
 const RUN_ID_UNKNOWN = 'unknown';
 
+/** Which server a connection is on: its run_id, and how many times the connection has closed. */
+interface ServerIdentity {
+  runId(): Promise<string>;
+  closes: number;
+}
+
+// One per connection, however many caches share it (tests make many).
+const identities = new WeakMap<Redis, ServerIdentity>();
+
 /**
  * The run_id of the server the connection is on, asked once per connection (INFO server) and
  * forgotten when the connection closes, so that after a reconnect (a restart, a failover behind
- * the same address) it is asked again of the server now answering.
+ * the same address) it is asked again of the server now answering. Only a server that does not
+ * know or allow INFO counts as RUN_ID_UNKNOWN; any other failure is the caller's, and is asked
+ * again next time.
  */
-function runIdOf(redis: Redis, logger: Logger): () => Promise<string> {
+function serverIdentityOf(redis: Redis, logger: Logger): ServerIdentity {
+  const known = identities.get(redis);
+  if (known) return known;
   let runId: Promise<string> | undefined;
-  redis.on('close', () => (runId = undefined));
-  return () =>
-    (runId ??= redis.info('server').then(
-      (info) => /^run_id:(\w+)/m.exec(info)?.[1] ?? RUN_ID_UNKNOWN,
-      (error: unknown) => {
-        if (isRedisUnavailableError(error)) {
-          runId = undefined;
-          throw error;
-        }
-        logger.warn({ err: error }, 'Redis refuses INFO: cached product snapshots are not checked against a restart or failover');
-        return RUN_ID_UNKNOWN;
-      },
-    ));
+  const identity: ServerIdentity = {
+    closes: 0,
+    runId: () =>
+      (runId ??= redis.info('server').then(
+        (info) => /^run_id:(\w+)/m.exec(info)?.[1] ?? RUN_ID_UNKNOWN,
+        (error: unknown) => {
+          if (!/unknown command|NOPERM/i.test(error instanceof Error ? error.message : String(error))) {
+            runId = undefined;
+            throw error;
+          }
+          logger.warn({ err: error }, 'Redis refuses INFO: cached product snapshots are not checked against a restart or failover');
+          return RUN_ID_UNKNOWN;
+        },
+      )),
+  };
+  redis.on('close', () => {
+    identity.closes += 1;
+    runId = undefined;
+  });
+  identities.set(redis, identity);
+  return identity;
 }
