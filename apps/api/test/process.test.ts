@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { testDatabaseUrl } from '@flash-sale/db/testing';
-import { holdRowLock, serviceEntry, spawnService } from '@flash-sale/testing';
+import { holdRowLock, serviceEntry, spawnService, takenPort } from '@flash-sale/testing';
 import { request, startTestApp, type TestApp } from './support/test-app.ts';
 
 // The api as a real process: refusing a bad configuration at start, and a graceful SIGTERM.
@@ -63,16 +62,14 @@ describe('api start-up on a database that does not exist', () => {
 
 describe('api start-up on a port that is taken', () => {
   it('exits 1 with one fatal line naming HOST and PORT, no stack', async () => {
-    const taken = createServer();
-    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    const port = (taken.address() as AddressInfo).port;
+    const { port, release } = await takenPort();
     try {
       const api = await spawnService({ entry: apiMain, env: envOfTestApp({ PORT: String(port) }) });
       expect((await api.exited)[0]).toBe(1);
       const fatal = api.lines.filter((line) => line.level === 'fatal');
       expect(fatal.map((line) => [line.msg, line.err])).toEqual([[`HOST 127.0.0.1 / PORT ${port} is taken (another process listens there).`, undefined]]);
     } finally {
-      taken.close();
+      await release();
     }
   });
 });

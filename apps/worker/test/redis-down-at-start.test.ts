@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { CuttableProxy, serviceEntry, spawnService, type ServiceProcess } from '@flash-sale/testing';
+import { CuttableProxy, serviceEntry, spawnService, takenPort, type ServiceProcess } from '@flash-sale/testing';
 import { envOf, request, startApiStack, type ApiStack } from './support/stack.ts';
 
 // A worker started while Redis is down (a fresh deploy during a Redis restart): it must not wait
@@ -88,9 +86,7 @@ describe('a worker whose Redis never came up', () => {
 
 describe('a second worker on a host, with the same metrics port', () => {
   it('refuses to start, saying why, before it takes any job', async () => {
-    const taken = createServer();
-    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    const port = (taken.address() as AddressInfo).port;
+    const { port, release } = await takenPort();
     try {
       const worker = await spawnService({ entry: serviceEntry.worker, env: envOf(t.config, { WORKER_METRICS_PORT: String(port) }) });
       const [code] = await worker.exited;
@@ -100,7 +96,7 @@ describe('a second worker on a host, with the same metrics port', () => {
       expect(fatal.map((line) => [String(line.msg).startsWith(`WORKER_METRICS_PORT ${port} is taken`), line.err])).toEqual([[true, undefined]]);
       expect(worker.lines.some((line) => String(line.msg).startsWith('worker started'))).toBe(false);
     } finally {
-      taken.close();
+      await release();
     }
   });
 });

@@ -90,9 +90,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 
 /** The error naming the variable and what it holds, its secrets masked: it goes to the logs. */
 function invalid(name: string, problem: string, value: unknown): ConfigError {
-  let got = value === undefined ? 'unset' : `'${String(value)}'`;
-  if (name === 'PAYMENT_WEBHOOK_SECRET' && typeof value === 'string') got = `a value of ${value.length} characters`;
-  else if (typeof value === 'string') got = `'${withoutPassword(value)}'`;
+  const got =
+    value === undefined ? 'unset' : name === 'PAYMENT_WEBHOOK_SECRET' ? `a value of ${String(value).length} characters` : `'${withoutPassword(String(value))}'`;
   return new ConfigError(`Invalid configuration: ${name}: ${problem} (got ${got}).`);
 }
 

@@ -73,23 +73,16 @@ export function createJobQueues(connection: Redis, keyPrefix: string, onError: (
       await withDeadline(added, COMMAND_DEADLINE_MS, `enqueue ${payloads.length} on ${name}`);
     },
     async runSoon(name, payload, options = {}) {
-      const lookUp = async () => {
-        const found = await withDeadline(queueOf(name).getJob(jobIdOf(name, payload)), COMMAND_DEADLINE_MS, `look up on ${name}`);
-        const foundState = found ? await found.getState() : 'missing';
-        // A job Redis kept only part of (an evicted key, a failover that lost writes, a key
-        // deleted by hand): its id in no list (`unknown`: a new add would be dropped as a
-        // duplicate), or its hash without its data (BullMQ rebuilds a bare one when it takes such
-        // an id, which then fails on every retry). Neither would ever run its payload.
-        const broken = found !== undefined && foundState !== 'active' && (foundState === 'unknown' || !Value.Check(queueCatalog[name].payload, found.data));
-        return { job: found, state: foundState, broken };
-      };
-      let { job, state, broken } = await lookUp();
-      // Looked up again just before it is replaced by a whole job, which narrows the window in
-      // which another worker's sweeper replaces it first (its whole job would then be removed
-      // and added again: run twice at worst, and every job is idempotent).
-      if (broken) ({ job, state, broken } = await lookUp());
-      if (broken) {
-        await job!.remove();
+      const job = await withDeadline(queueOf(name).getJob(jobIdOf(name, payload)), COMMAND_DEADLINE_MS, `look up on ${name}`);
+      let state = job ? await job.getState() : 'missing';
+      // A job Redis kept only part of (an evicted key, a failover that lost writes, a key deleted
+      // by hand): its id in no list (`unknown`: a new add would be dropped as a duplicate), or its
+      // hash without its data (BullMQ rebuilds a bare one when it takes such an id, which then
+      // fails on every retry). Neither would ever run its payload: it is replaced by a whole job.
+      // Two sweepers doing so at once may replace each other's whole job: it runs twice at worst,
+      // and every job is idempotent.
+      if (job && state !== 'active' && (state === 'unknown' || !Value.Check(queueCatalog[name].payload, job.data))) {
+        await job.remove();
         state = 'missing';
       }
       if (state === 'failed') {

@@ -4,7 +4,7 @@ export { holdRowLock, type HeldRowLock } from './row-lock.ts';
 export { CuttableProxy } from './cuttable-proxy.ts';
 export { rejectionOf } from './rejection.ts';
 export { sendRawHttp, type RawHttpResponse } from './raw-http.ts';
-export { freePort } from './free-port.ts';
+export { freePort, takenPort } from './free-port.ts';
 export { runScript, type ScriptRun } from './run-script.ts';
 export { runnerArgs } from './runner-args.ts';
 export { TestClock } from './test-clock.ts';
