@@ -27,6 +27,16 @@ describe('db:migrate and db:seed configuration', () => {
     }
   });
 
+  it('db:seed on a database that does not exist says so in one line and exits 1', async () => {
+    const name = uniqueName(TEST_DATABASE_PREFIX);
+    const result = await run(seed, { DATABASE_URL: testDatabaseUrl(name) });
+    expect(result.status).toBe(1);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toEqual(expect.objectContaining({ level: 'fatal', msg: `MySQL refuses the seed: database '${name}' does not exist on 127.0.0.1:3306 (npm run db:migrate creates it)` }));
+    expect(JSON.parse(lines[0]!)).not.toHaveProperty('err');
+  }, 30_000);
+
   it('need no webhook secret, and ignore a bad one, even with NODE_ENV=production', async () => {
     const name = uniqueName(TEST_DATABASE_PREFIX);
     created.push(name);

@@ -2,17 +2,26 @@
 import { createLogger } from '@flash-sale/logger';
 import { loadDatabaseCommandConfig } from '../cli-config.ts';
 import { createDb } from '../client.ts';
+import { connectionRefusal } from '../connection-refusal.ts';
 import { seedDemoProducts } from './seed-demo-products.ts';
 
 const config = loadDatabaseCommandConfig('seed');
 const logger = createLogger('seed', config.logLevel, { format: config.logFormat });
-const db = createDb(config.databaseUrl);
-try {
-  const { created } = await seedDemoProducts(db);
-  logger.info({ created }, created ? 'demo products seeded' : 'products exist; nothing seeded');
-} catch (error) {
-  logger.fatal({ err: error }, 'seeding failed');
+// Asked first: the pool would retry a refusal (no such database, access denied) for 5 s and then
+// report a pool timeout with Prisma's stack, where one line says what to do.
+const refusal = await connectionRefusal(config.databaseUrl);
+if (refusal) {
+  logger.fatal(`MySQL refuses the seed: ${refusal}`);
   process.exitCode = 1;
-} finally {
-  await db.$disconnect();
+} else {
+  const db = createDb(config.databaseUrl);
+  try {
+    const { created } = await seedDemoProducts(db);
+    logger.info({ created }, created ? 'demo products seeded' : 'products exist; nothing seeded');
+  } catch (error) {
+    logger.fatal({ err: error }, 'seeding failed');
+    process.exitCode = 1;
+  } finally {
+    await db.$disconnect();
+  }
 }
