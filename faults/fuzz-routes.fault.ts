@@ -9,7 +9,8 @@ import { WEBHOOK_SECRET } from './support/webhooks.ts';
 
 // A property-based fuzz of every route, through real HTTP to a real api process: whatever the
 // method, path, headers and body, the answer is never a 5xx, every error is in the contract's
-// envelope with a documented code, and a refused request changes nothing. A fixed seed in CI;
+// envelope with a documented code (one the API reference, GET /docs/json, lists for that route and
+// status), and a refused request changes nothing. A fixed seed in CI;
 // FUZZ_RUNS=5000 FUZZ_SEED=<n> npm run test:faults -- fuzz for more.
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
@@ -22,9 +23,19 @@ const DOCUMENTED_CODES = new Set([
 
 let stack: FaultStack;
 let api: ApiProcess;
+/** The error codes the API reference lists, by `<METHOD> <path template> <status>`. */
+const referenceCodes = new Map<string, string[]>();
 beforeAll(async () => {
   ({ stack, api } = await startFaultStackWithApi({ PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET, BODY_LIMIT_BYTES: '4096' }));
   for (const stock of [1_000, 1_000, 1]) await stack.createProduct(stock);
+  const reference = (await call(api.url, 'GET', '/docs/json')).body as { paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>> };
+  for (const [path, operations] of Object.entries(reference.paths)) {
+    for (const [method, { responses }] of Object.entries(operations)) {
+      for (const [status, { description }] of Object.entries(responses)) {
+        referenceCodes.set(`${method.toUpperCase()} ${path} ${status}`, [...description.matchAll(/`([a-z_]+)`/g)].map((match) => match[1]!));
+      }
+    }
+  }
 });
 afterAll(async () => stack?.close());
 
@@ -73,17 +84,18 @@ const contentType = fc.option(
 const idempotencyKey = fc.option(fc.oneof(fc.uuid(), fc.constantFrom('', ' ', 'k'.repeat(300), 'same-key'), fc.string({ maxLength: 10, unit: 'binary-ascii' })), { nil: undefined });
 const query = fc.oneof(fc.constant(''), fc.tuple(fc.oneof(fc.integer({ min: -5, max: 200 }).map(String), fc.string({ maxLength: 5 })), fc.string({ maxLength: 10 })).map(([limit, cursor]) => `?limit=${encodeURIComponent(limit)}&cursor=${encodeURIComponent(cursor)}`));
 
-type Target = [method: string, path: string];
-const to = (method: string, path: string): Target => [method, path];
+/** A request's method and path, and the operation of the API reference it is for, if any. */
+type Target = [method: string, path: string, operation?: string];
+const to = (method: string, path: string, operation?: string): Target => [method, path, operation];
 const request = fc.record({
   target: fc.oneof(
-    id.map((value) => to('GET', `/api/products/${value}`)),
-    query.map((value) => to('GET', `/api/products${value}`)),
-    fc.constant(to('POST', '/api/holds')),
-    id.chain((value) => fc.constantFrom(to('GET', `/api/holds/${value}`), to('DELETE', `/api/holds/${value}`))),
-    fc.constant(to('POST', '/api/orders')),
-    id.map((value) => to('GET', `/api/orders/${value}`)),
-    fc.constant(to('POST', '/api/payments/webhook')),
+    id.map((value) => to('GET', `/api/products/${value}`, 'GET /api/products/{id}')),
+    query.map((value) => to('GET', `/api/products${value}`, 'GET /api/products')),
+    fc.constant(to('POST', '/api/holds', 'POST /api/holds')),
+    id.chain((value) => fc.constantFrom(to('GET', `/api/holds/${value}`, 'GET /api/holds/{id}'), to('DELETE', `/api/holds/${value}`, 'DELETE /api/holds/{id}'))),
+    fc.constant(to('POST', '/api/orders', 'POST /api/orders')),
+    id.map((value) => to('GET', `/api/orders/${value}`, 'GET /api/orders/{id}')),
+    fc.constant(to('POST', '/api/payments/webhook', 'POST /api/payments/webhook')),
     fc.constantFrom(
       ...[['GET', '/health/live'], ['GET', '/health/ready'], ['GET', '/metrics'], ['GET', '/docs/json'], ['PUT', '/api/holds'], ['PATCH', '/api/orders/1'], ['POST', '/api/products/1'], ['OPTIONS', '/api/holds'], ['HEAD', '/api/products/1']].map(([method, path]) => to(method!, path!)),
     ),
@@ -98,7 +110,7 @@ const request = fc.record({
 describe('a property-based fuzz of every route', () => {
   it('never answers 5xx, keeps every error in the envelope, and changes nothing on a refusal', async () => {
     await fc.assert(
-      fc.asyncProperty(request, async ({ target: [method, path], body: raw, contentType: type, idempotencyKey: key, signed }) => {
+      fc.asyncProperty(request, async ({ target: [method, path, operation], body: raw, contentType: type, idempotencyKey: key, signed }) => {
         const headers: Record<string, string> = {};
         if (type !== undefined) headers['content-type'] = type;
         if (key !== undefined) headers['idempotency-key'] = key;
@@ -113,6 +125,11 @@ describe('a property-based fuzz of every route', () => {
         if (answer.status === 0) return; // the client refused to send it (e.g. a header fetch rejects)
         expect(answer.headers.get('x-request-id'), what).toBeTruthy();
         if (method !== 'HEAD') expectEnvelope(answer.status, answer.body, what);
+        const code = (answer.body as { error?: { code?: string } } | undefined)?.error?.code;
+        // A path that reaches no route (an empty id, say) is route_not_found, on no operation.
+        if (operation && answer.status >= 400 && code !== 'route_not_found') {
+          expect(referenceCodes.get(`${operation} ${answer.status}`) ?? [], `${what}: ${answer.status} ${code} is in the reference`).toContain(code);
+        }
         if (answer.status >= 400) expect(await state(), what).toEqual(before);
       }),
       { numRuns: RUNS, seed: SEED },

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { documentExamples } from '../schemas/documented.ts';
+import { documentRoute } from '../schemas/documented.ts';
 
 /**
  * The API reference: the OpenAPI 3.1 document built from the route schemas (`GET /docs/json`,
@@ -11,7 +11,7 @@ import { documentExamples } from '../schemas/documented.ts';
 export const openApiPlugin = fp(async (app) => {
   await app.register(swagger, {
     // Examples reach the document only, never the reply serializers (schemas/documented.ts).
-    transform: documentExamples,
+    transform: documentRoute,
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -21,6 +21,7 @@ export const openApiPlugin = fp(async (app) => {
           'Holds that never oversell, orders made from holds, and a signed payment webhook.',
           '',
           'Every error has one shape, `{ "error": { "code", "message", "details"? } }`; clients branch on `code`, which is stable.',
+          'Each operation lists the codes it can give; a method and path that no operation serves gets 404 `route_not_found`.',
           'Every response carries `X-Request-Id` (echoed when sent). `POST /api/holds` and `POST /api/orders` take an optional',
           '`Idempotency-Key`: a repeat with the same body gets the stored response again with `Idempotent-Replayed: true`.',
           'The rules in prose, with examples: docs/api.md in the repository.',

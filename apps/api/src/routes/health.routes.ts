@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Redis } from 'ioredis';
 import { probeStore } from '@flash-sale/process';
 import { pingDatabase, type Db } from '@flash-sale/db';
-import { documented } from '../schemas/documented.ts';
+import { documented, documentedCopy } from '../schemas/documented.ts';
 
 const CHECK_TIMEOUT_MS = 1_500;
 const Check = Type.Union([Type.Literal('ok'), Type.Literal('down')]);
@@ -12,15 +12,18 @@ const Readiness = documented(
   { status: 'ok', checks: { mysql: 'ok', redis: 'ok' } },
 );
 
-
 export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db; redis: Redis; isClosing: () => boolean }> = async (app, { db, redis, isClosing }) => {
   app.get('/health/live', {
-    schema: { tags: ['health'], response: { 200: documented(Type.Object({ status: Type.Literal('ok') }), { status: 'ok' }) } },
+    schema: { tags: ['health'], summary: 'Whether the process is up (it checks no store)', response: { 200: documented(Type.Object({ status: Type.Literal('ok') }), { status: 'ok' }) } },
     handler: async () => ({ status: 'ok' as const }),
   });
 
   app.get('/health/ready', {
-    schema: { tags: ['health'], response: { 200: Readiness, 503: Readiness } },
+    schema: {
+      tags: ['health'],
+      summary: 'Whether this instance can serve: MySQL and Redis answer, and it is not shutting down',
+      response: { 200: Readiness, 503: documentedCopy(Readiness, { status: 'unavailable', checks: { mysql: 'down', redis: 'ok' } }) },
+    },
     handler: async (request, reply) => {
       const [mysql, redisCheck] = await Promise.all([probeStore(() => pingDatabase(db), CHECK_TIMEOUT_MS), probeStore(() => redis.ping(), CHECK_TIMEOUT_MS)]);
       const ready = mysql === 'ok' && redisCheck === 'ok' && !isClosing();

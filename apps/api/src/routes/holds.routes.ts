@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { getHold, releaseHold, type CheckoutDeps, type HoldBatcher, type HoldView } from '@flash-sale/checkout';
-import { errorResponses, IdempotencyKeyHeaders, IdParams } from '../schemas/common.ts';
+import { anyRouteErrors, bodyErrors, idempotencyErrors, invalidIdExample, errorResponses, IdempotencyKeyHeaders, IdParams } from '../schemas/common.ts';
 import { createHoldBody, Hold } from '../schemas/holds.ts';
 import { presentHold } from '../presenters/present.ts';
 import { replyIdempotently } from './idempotent-reply.ts';
@@ -9,9 +9,10 @@ export const holdRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps; holds: 
   app.post('', {
     schema: {
       tags: ['holds'],
+      summary: 'Hold qty units of a product for a short while (HOLD_TTL_SECONDS); never more than the stock left',
       headers: IdempotencyKeyHeaders,
       body: createHoldBody(maxQtyPerHold),
-      response: { 201: Hold, ...errorResponses(400, 404, 409, 413, 415, 422, 503) },
+      response: { 201: Hold, ...errorResponses(['validation_failed', ...bodyErrors, 'product_not_found', 'insufficient_stock', ...idempotencyErrors, ...anyRouteErrors]) },
     },
     handler: async (request, reply) =>
       replyIdempotently<HoldView>(
@@ -24,12 +25,18 @@ export const holdRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps; holds: 
   });
 
   app.get('/:id', {
-    schema: { tags: ['holds'], params: IdParams, response: { 200: Hold, ...errorResponses(400, 404, 503) } },
+    schema: { tags: ['holds'], summary: 'One hold and its status', params: IdParams, response: { 200: Hold, ...errorResponses(['validation_failed', 'hold_not_found', ...anyRouteErrors], invalidIdExample) } },
     handler: async (request) => presentHold(await getHold(deps, request.params.id)),
   });
 
   app.delete('/:id', {
-    schema: { tags: ['holds'], params: IdParams, response: { 200: Hold, ...errorResponses(400, 404, 409, 503) } },
+    schema: {
+      tags: ['holds'],
+      summary: 'Release a hold: its stock is available again at once',
+      description: 'A hold already released or expired is returned unchanged (200); one an order used: 409 `hold_already_used`.',
+      params: IdParams,
+      response: { 200: Hold, ...errorResponses(['validation_failed', ...bodyErrors, 'hold_not_found', 'hold_already_used', ...anyRouteErrors], invalidIdExample) },
+    },
     handler: async (request) => presentHold(await releaseHold(deps, request.params.id)),
   });
 };

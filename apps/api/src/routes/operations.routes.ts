@@ -7,6 +7,8 @@ export const operationsRoutes: FastifyPluginAsyncTypebox<{ metrics: ProcessMetri
   app.get('/metrics', {
     schema: {
       tags: ['operations'],
+      summary: 'Prometheus metrics of this process',
+      produces: ['text/plain; version=0.0.4'],
       description: 'Prometheus text format: requests and latencies by route and status, holds, orders, payment events, queue depths.',
       response: { 200: documented(Type.String(), 'flash_sale_holds_created_total{process="api"} 42') },
     },

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { createOrder, getOrder, type CheckoutDeps, type OrderView } from '@flash-sale/checkout';
-import { errorResponses, IdempotencyKeyHeaders, IdParams } from '../schemas/common.ts';
+import { anyRouteErrors, bodyErrors, idempotencyErrors, invalidIdExample, errorResponses, IdempotencyKeyHeaders, IdParams } from '../schemas/common.ts';
 import { CreateOrderBody, Order } from '../schemas/orders.ts';
 import { presentOrder } from '../presenters/present.ts';
 import { replyIdempotently } from './idempotent-reply.ts';
@@ -9,9 +9,11 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps }> = as
   app.post('', {
     schema: {
       tags: ['orders'],
+      summary: 'Make an order from an active hold (at most one order per hold, ever)',
+      description: 'The order is `pending` until the payment webhook decides it, or cancelled with `payment_timeout` at its `payment_deadline`.',
       headers: IdempotencyKeyHeaders,
       body: CreateOrderBody,
-      response: { 201: Order, ...errorResponses(400, 404, 409, 413, 415, 422, 503) },
+      response: { 201: Order, ...errorResponses(['validation_failed', ...bodyErrors, 'hold_not_found', 'hold_expired', 'hold_already_used', 'hold_released', ...idempotencyErrors, ...anyRouteErrors]) },
     },
     handler: async (request, reply) =>
       replyIdempotently<OrderView>(
@@ -24,7 +26,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps }> = as
   });
 
   app.get('/:id', {
-    schema: { tags: ['orders'], params: IdParams, response: { 200: Order, ...errorResponses(400, 404, 503) } },
+    schema: { tags: ['orders'], summary: 'One order and its status', params: IdParams, response: { 200: Order, ...errorResponses(['validation_failed', 'order_not_found', ...anyRouteErrors], invalidIdExample) } },
     handler: async (request) => presentOrder(await getOrder(deps, request.params.id)),
   });
 };

@@ -3,8 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import { receivePaymentEvent, verifyPaymentSignature, type CheckoutDeps } from '@flash-sale/checkout';
 import { ValidationFailedError } from '@flash-sale/errors';
 import { encodedBodyRefusal } from '../plugins/content-encoding.ts';
-import { errorResponses } from '../schemas/common.ts';
-import { PaymentWebhookAck, PaymentWebhookBody, PaymentWebhookHeaders } from '../schemas/payments.ts';
+import { anyRouteErrors, bodyErrors, errorResponses } from '../schemas/common.ts';
+import { PaymentWebhookAck, PaymentWebhookBody, PaymentWebhookDuplicateAck, PaymentWebhookHeaders } from '../schemas/payments.ts';
 import { idempotencyKeyOf } from './idempotent-reply.ts';
 
 declare module 'fastify' {
@@ -58,7 +58,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps; webh
       ].join('\n'),
       headers: PaymentWebhookHeaders,
       body: PaymentWebhookBody,
-      response: { 200: PaymentWebhookAck, 202: PaymentWebhookAck, ...errorResponses(400, 401, 413, 415, 422, 503) },
+      response: { 200: PaymentWebhookDuplicateAck, 202: PaymentWebhookAck, ...errorResponses(['validation_failed', ...bodyErrors, 'invalid_signature', 'idempotency_key_reused', ...anyRouteErrors]) },
     },
     // Before validation: an unsigned caller learns nothing about what a valid body looks like.
     preValidation: async (request) => verifySignature(request),

@@ -31,42 +31,70 @@ const errorEnvelope = (description: string, example: unknown) =>
 /** An Idempotency-Key: printable ASCII, 1..255 (the holds and orders header, the webhook's header and body field). */
 export const IdempotencyKey = Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]+$' });
 
-export const IdempotencyKeyHeaders = Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKey) });
+export const IdempotencyKeyHeaders = Type.Object({
+  'idempotency-key': Type.Optional({ ...IdempotencyKey, description: 'Makes a retry safe: the same key and body get the stored response again (kept 24 h).' }),
+});
 
-/** The stable error codes by HTTP status, and an example of each status's envelope. */
-export const errorCodesByStatus: Record<number, { codes: string[]; example: { code: string; message: string; details?: Record<string, unknown> } }> = {
-  400: {
-    codes: ['validation_failed', 'malformed_body', 'bad_request'],
-    example: { code: 'validation_failed', message: 'Invalid body: qty.', details: { fields: [{ in: 'body', field: 'qty', message: 'Expected integer to be greater or equal to 1' }] } },
-  },
-  401: { codes: ['invalid_signature'], example: { code: 'invalid_signature', message: 'The Payment-Signature header does not match the body.' } },
-  404: {
-    codes: ['route_not_found', 'product_not_found', 'hold_not_found', 'order_not_found'],
-    example: { code: 'product_not_found', message: 'Product 999 does not exist.' },
-  },
-  409: {
-    codes: ['insufficient_stock', 'hold_expired', 'hold_already_used', 'hold_released', 'idempotency_key_in_use'],
-    example: { code: 'insufficient_stock', message: 'Product 1 has only 1 left.', details: { available_stock: 1 } },
-  },
-  413: { codes: ['payload_too_large'], example: { code: 'payload_too_large', message: 'The request body is larger than 65536 bytes.', details: { limit_bytes: 65536 } } },
-  415: { codes: ['unsupported_media_type'], example: { code: 'unsupported_media_type', message: "Content-Type 'text/plain' is not supported; send application/json." } },
-  422: { codes: ['idempotency_key_reused'], example: { code: 'idempotency_key_reused', message: 'This Idempotency-Key was already used with a different request body.' } },
-  503: {
-    codes: ['service_unavailable'],
-    example: { code: 'service_unavailable', message: 'MySQL is unavailable.' },
-  },
-};
+interface ErrorExample {
+  status: number;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** Every stable error code: its HTTP status, and an example of its envelope for the reference. */
+export const errorCatalog = {
+  validation_failed: { status: 400, message: 'Invalid body: qty.', details: { fields: [{ in: 'body', field: 'qty', message: 'Expected integer to be greater or equal to 1' }] } },
+  malformed_body: { status: 400, message: 'The request body is not valid JSON.' },
+  bad_request: { status: 400, message: 'The request URL cannot be decoded.' },
+  invalid_signature: { status: 401, message: 'The Payment-Signature header does not match the body.' },
+  product_not_found: { status: 404, message: 'Product 999 does not exist.', details: { product_id: 999 } },
+  hold_not_found: { status: 404, message: 'Hold 999 does not exist.', details: { hold_id: 999 } },
+  order_not_found: { status: 404, message: 'Order 999 does not exist.', details: { order_id: 999 } },
+  insufficient_stock: { status: 409, message: 'Product 1 has only 1 left.', details: { available_stock: 1 } },
+  hold_expired: { status: 409, message: 'Hold 12 has expired.' },
+  hold_already_used: { status: 409, message: 'Hold 12 was already used by order 7.', details: { order_id: 7 } },
+  hold_released: { status: 409, message: 'Hold 12 was released.' },
+  idempotency_key_in_use: { status: 409, message: 'A request with this Idempotency-Key is still being processed.' },
+  payload_too_large: { status: 413, message: 'The request body is larger than 65536 bytes.', details: { limit_bytes: 65536 } },
+  unsupported_media_type: { status: 415, message: "Content-Type 'text/plain' is not supported; send application/json." },
+  idempotency_key_reused: { status: 422, message: 'This Idempotency-Key was already used with a different request body.' },
+  internal_error: { status: 500, message: 'An unexpected error occurred; it has been logged.' },
+  service_unavailable: { status: 503, message: 'MySQL is unavailable.' },
+} as const satisfies Record<string, ErrorExample>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+// The codes every route of a kind can give, beside its own.
+/** Any route: a request that cannot be parsed, a bug, a store that is down. */
+export const anyRouteErrors = ['bad_request', 'internal_error', 'service_unavailable'] as const satisfies readonly ErrorCode[];
+/** A route whose request body is read: POST and DELETE (Fastify parses a DELETE's body too). */
+export const bodyErrors = ['malformed_body', 'payload_too_large', 'unsupported_media_type'] as const satisfies readonly ErrorCode[];
+/** A route that takes an Idempotency-Key. */
+export const idempotencyErrors = ['idempotency_key_in_use', 'idempotency_key_reused'] as const satisfies readonly ErrorCode[];
+
+/** The example of a route whose validation_failed is about its `:id` (not a body). */
+export const invalidIdExample = {
+  validation_failed: { message: 'Invalid params: id.', details: { fields: [{ in: 'params', field: 'id', message: 'Expected integer' }] } },
+} satisfies Partial<Record<ErrorCode, Omit<ErrorExample, 'status'>>>;
 
 /**
- * The error responses a route can give, for the reply's serialization and for the docs: the
- * envelope, the codes this status can carry, and an example.
+ * The error responses of a route that can give exactly these codes, for the reply's
+ * serialization and for the reference: per status, the envelope, the codes, and an example (the
+ * first code's, from the catalog unless `examples` has the route's own).
  */
-export function errorResponses(...statuses: number[]): Record<number, TSchema> {
+export function errorResponses(codes: readonly ErrorCode[], examples: Partial<Record<ErrorCode, Omit<ErrorExample, 'status'>>> = {}): Record<number, TSchema> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set(codes)) {
+    const { status } = errorCatalog[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
   return Object.fromEntries(
-    statuses.map((status) => {
-      const { codes, example } = errorCodesByStatus[status] ?? { codes: [], example: { code: 'error', message: 'An error.' } };
-      const description = `Error envelope; \`error.code\` is one of: ${codes.map((code) => `\`${code}\``).join(', ')}.${status === 503 ? ' `Retry-After` says when to retry.' : ''}`;
-      return [status, errorEnvelope(description, { error: example })];
+    [...byStatus].map(([status, statusCodes]) => {
+      const code = statusCodes[0]!;
+      const { message, details } = (examples[code] ?? errorCatalog[code]) as Omit<ErrorExample, 'status'>;
+      const listed = statusCodes.map((each) => `\`${each}\``).join(', ');
+      const description = `Error envelope; \`error.code\` is ${statusCodes.length > 1 ? 'one of: ' : ''}${listed}.${status === 503 ? ' `Retry-After` says when to retry.' : ''}`;
+      return [status, errorEnvelope(description, { error: { code, message, ...(details ? { details } : {}) } })];
     }),
   );
 }

@@ -6,7 +6,8 @@ import type { TSchema } from '@sinclair/typebox';
 // `examples`, it slowed every reply of that route by a third or more (measured: the cached
 // product read went from 15k to 8.7k requests/s), because the same schema object compiles the
 // reply serializer. So examples ride on a symbol, which serialization never sees, and the
-// OpenAPI generator's transform (documentExamples) writes them into a copy for the document.
+// OpenAPI generator's transform (documentRoute) writes them into a copy for the document. The
+// response headers are written there too, for the same reason.
 const EXAMPLE = Symbol('flash-sale.example');
 
 type Documented = TSchema & { [EXAMPLE]?: unknown };
@@ -17,15 +18,38 @@ export function documented<T extends TSchema>(schema: T, example: unknown): T {
   return schema;
 }
 
-function withExample(schema: unknown): unknown {
-  if (schema === null || typeof schema !== 'object' || !(EXAMPLE in schema)) return schema;
-  return { ...(schema as object), examples: [(schema as Documented)[EXAMPLE]] };
+/** A copy of `schema` with an example of its own: one schema, documented per status. */
+export const documentedCopy = <T extends TSchema>(schema: T, example: unknown): T => documented({ ...schema }, example);
+
+// The headers the api sets, by which responses carry them.
+const requestIdHeader = { 'X-Request-Id': { type: 'string', description: 'The request id: the one sent, if sane (1..128 of `A-Z a-z 0-9 . _ : @ -`), else a generated one. Every log line of the request carries it.' } };
+const retryAfterHeader = { 'Retry-After': { type: 'integer', description: 'Seconds to wait before trying again.' } };
+const replayedHeader = { 'Idempotent-Replayed': { type: 'string', enum: ['true'], description: 'Set when this is the stored response to an earlier request with the same Idempotency-Key and body.' } };
+
+/** Whether the route stores responses under an Idempotency-Key (the webhook answers duplicates in its body). */
+const repliesIdempotently = (schema: FastifySchema, url: string) =>
+  url !== '/api/payments/webhook' && Boolean((schema.headers as { properties?: Record<string, unknown> } | undefined)?.properties?.['idempotency-key']);
+
+function documentResponse(schema: unknown, status: string, replayable: boolean): unknown {
+  if (schema === null || typeof schema !== 'object') return schema;
+  const headers = {
+    ...requestIdHeader,
+    ...(status === '503' ? retryAfterHeader : {}),
+    // A stored refusal is replayed too; only "still running" and "another body" never are.
+    ...(replayable && status !== '409' && status !== '422' && !status.startsWith('5') ? replayedHeader : {}),
+  };
+  return { ...schema, headers, ...(EXAMPLE in schema ? { examples: [(schema as Documented)[EXAMPLE]] } : {}) };
 }
 
-/** @fastify/swagger's `transform`: the route's body and responses, with their examples, for the document only. */
-export const documentExamples: SwaggerTransform<FastifySchema> = ({ schema, url }) => {
+/** @fastify/swagger's `transform`: the route's body and responses, with their examples and headers, for the document only. */
+export const documentRoute: SwaggerTransform<FastifySchema> = ({ schema, url }) => {
   if (!schema) return { schema, url };
+  const replayable = repliesIdempotently(schema, url);
   const responses = schema.response as Record<string, unknown> | undefined;
-  const response = responses ? Object.fromEntries(Object.entries(responses).map(([status, each]) => [status, withExample(each)])) : undefined;
-  return { schema: { ...schema, body: withExample(schema.body), ...(response ? { response } : {}) } as FastifySchema, url };
+  const response = responses ? Object.fromEntries(Object.entries(responses).map(([status, each]) => [status, documentResponse(each, status, replayable)])) : undefined;
+  const body = schema.body as Documented | undefined;
+  return {
+    schema: { ...schema, ...(body && EXAMPLE in body ? { body: { ...body, examples: [body[EXAMPLE]] } } : {}), ...(response ? { response } : {}) } as FastifySchema,
+    url,
+  };
 };

@@ -28,3 +28,8 @@ export const ProductPage = documented(Type.Object(
   },
   { description: 'A page of products, in id order.' },
 ), { items: [productExample], next_cursor: null });
+
+/** The list's own validation_failed example: its fields are in the query string. */
+export const invalidListQueryExample = {
+  validation_failed: { message: 'Invalid querystring: limit.', details: { fields: [{ in: 'querystring', field: 'limit', message: 'Expected integer to be less or equal to 100' }] } },
+};
