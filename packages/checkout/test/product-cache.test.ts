@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@flash-sale/logger';
-import { createProductCache, type ProductSnapshot } from '../src/index.ts';
-import { deleteRedisPrefix, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
+import { createProductCache, type ProductCache, type ProductSnapshot } from '../src/index.ts';
+import { createFailFastRedis, redisReady } from '@flash-sale/queues';
+import { CuttableProxy, deleteRedisPrefix, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
 
 const prefix = uniqueRedisPrefix();
 let redis: Redis;
@@ -192,5 +193,58 @@ describe('cached reads of one product', () => {
     } finally {
       down.disconnect();
     }
+  });
+});
+
+describe('a change whose snapshot could neither be written nor dropped (Redis cut off)', () => {
+  const logger = createLogger('test', 'silent');
+  // What another process reads, on a connection of its own.
+  const elsewhere = () => createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger });
+
+  /** A cache on a connection through a proxy the test cuts and restores; run with it, then closed. */
+  async function withCacheBehindProxy(run: (cache: ProductCache, network: { cut(): Promise<void>; restore(): Promise<void> }) => Promise<void>) {
+    const { proxy, url } = await CuttableProxy.inFrontOf(testRedisUrl());
+    const viaProxy = createFailFastRedis(url, { connectionName: 'product-cache-test' });
+    viaProxy.on('error', () => undefined);
+    try {
+      await redisReady(viaProxy, 5_000, 'the proxied connection did not come up');
+      await run(createProductCache(viaProxy, { keyPrefix: prefix, ttlSeconds: 60, logger }), {
+        cut: () => proxy.down(),
+        restore: async () => {
+          await proxy.up();
+          await redisReady(viaProxy, 10_000, 'the proxied connection did not come back');
+        },
+      });
+    } finally {
+      viaProxy.disconnect();
+      await proxy.down();
+    }
+  }
+
+  it('is read from MySQL by this process until Redis answers, then written over the stale entry', async () => {
+    await withCacheBehindProxy(async (cache, network) => {
+      await cache.writeThrough(snapshot(30, 1));
+      await network.cut();
+      // The change committed; both its write-through and the drop after it fail.
+      await cache.writeThrough(snapshot(30, 2));
+      expect((await elsewhere().get(30))?.stockVersion).toBe(1);
+      await network.restore();
+      // From the moment it is back, this process never serves the entry from before the change.
+      expect(await cache.get(30)).toBeUndefined();
+      // And the entry is repaired for every process, without a read or a change to prompt it.
+      await vi.waitFor(async () => expect((await elsewhere().get(30))?.stockVersion).toBe(2), { timeout: 5_000 });
+      expect((await cache.get(30))?.stockVersion).toBe(2);
+    });
+  });
+
+  it('after a COMMIT in doubt whose drop failed, deletes the entry once Redis answers', async () => {
+    await withCacheBehindProxy(async (cache, network) => {
+      await cache.writeThrough(snapshot(31, 1));
+      await network.cut();
+      await cache.forget(31);
+      await network.restore();
+      expect(await cache.get(31)).toBeUndefined();
+      await vi.waitFor(async () => expect(await redis.exists(`${prefix}:product:31`)).toBe(0), { timeout: 5_000 });
+    });
   });
 });

@@ -53,6 +53,16 @@ export interface ProductCache {
   forget(productId: number, version?: number): Promise<void>;
 }
 
+/**
+ * What this process owes the cache: a committed change whose snapshot it could neither write nor
+ * drop (Redis cut off, or too slow to answer), so the entry may still show the stock from before
+ * it. The snapshot to write, or, for a change whose commit is in doubt, none (then the entry is
+ * deleted). Until it is paid, this process reads the product from MySQL.
+ */
+interface Unsynced {
+  snapshot?: ProductSnapshot;
+}
+
 /** The Lua script, registered once per connection with defineCommand (sent by EVALSHA). */
 type WithWriteIfNewer = Redis & {
   writeProductSnapshotIfNewer(key: string, version: number, json: string, ttlSeconds: number, runId: string): Promise<number>;
@@ -68,12 +78,68 @@ export function createProductCache(redis: Redis, options: { keyPrefix: string; t
   const keyOf = (productId: number) => `${options.keyPrefix}:product:${productId}`;
   const server = serverIdentityOf(redis, options.logger);
   const serverRunId = () => server.runId();
-  const forget = async (productId: number, version?: number): Promise<void> => {
+  const writeIfNewer = async (snapshot: ProductSnapshot) =>
+    scripted.writeProductSnapshotIfNewer(keyOf(snapshot.id), snapshot.stockVersion, JSON.stringify(snapshot), options.ttlSeconds, await serverRunId());
+
+  // A write-through that failed, and the drop after it too, would leave the entry showing the
+  // stock from before a committed change, to the change's own caller as well, once Redis answers
+  // again: for up to the TTL, on a product nobody changes meanwhile. So the process keeps what it
+  // owes (at most one entry per product) and pays it as soon as Redis is back: when the
+  // connection is ready again, or, if it never dropped (a Redis too slow to answer), at the next
+  // read or write of the cache. Until then its own reads of the product go to MySQL.
+  const unsynced = new Map<number, Unsynced>();
+  let paying: Promise<void> | undefined;
+  let waitingForReady = false;
+  const payWhenReachable = (): void => {
+    if (unsynced.size === 0 || paying) return;
+    if (redis.status !== 'ready') {
+      // One listener, however many reads meanwhile.
+      if (!waitingForReady) {
+        waitingForReady = true;
+        redis.once('ready', () => {
+          waitingForReady = false;
+          payWhenReachable();
+        });
+      }
+      return;
+    }
+    paying = payUnsynced().finally(() => {
+      paying = undefined;
+      // Whatever is still owed waits for the connection to come back or, if it stayed up (a
+      // Redis too slow to answer), for the next use of the cache: never a retry loop.
+      if (redis.status !== 'ready') payWhenReachable();
+    });
+  };
+  const payUnsynced = async () => {
+    for (const [productId, owed] of unsynced) {
+      try {
+        await (owed.snapshot ? writeIfNewer(owed.snapshot) : redis.del(keyOf(productId)));
+        // Unless a newer debt replaced it meanwhile.
+        if (unsynced.get(productId) === owed) unsynced.delete(productId);
+        options.logger.info({ productId, stockVersion: owed.snapshot?.stockVersion }, 'cached product snapshot repaired');
+      } catch {
+        return;
+      }
+    }
+  };
+  const owe = (productId: number, owed: Unsynced) => {
+    unsynced.set(productId, owed);
+    options.logger.warn({ productId, stockVersion: owed.snapshot?.stockVersion }, 'cached product snapshot may show the stock from before a change; repairing it once Redis answers');
+    payWhenReachable();
+  };
+
+  const forget = async (productId: number, version?: number): Promise<boolean> => {
     const dropped =
       version === undefined
         ? redis.del(keyOf(productId))
         : serverRunId().then((runId) => scripted.dropProductSnapshotUpTo(keyOf(productId), version, options.ttlSeconds, runId));
-    await dropped.catch((error: unknown) => options.logger.warn({ err: error, productId }, 'could not drop a cached product snapshot'));
+    try {
+      await dropped;
+      return true;
+    } catch (error) {
+      options.logger.warn({ err: error, productId }, 'could not drop a cached product snapshot');
+      return false;
+    }
   };
 
   // Reads of one product in the same turn of the event loop share one HMGET (shareWithinTurn:
@@ -90,22 +156,37 @@ export function createProductCache(redis: Redis, options: { keyPrefix: string; t
   });
 
   return {
-    get: read,
+    get(productId) {
+      payWhenReachable();
+      return unsynced.has(productId) ? Promise.resolve(undefined) : read(productId);
+    },
 
     async writeThrough(snapshot) {
+      payWhenReachable();
       try {
-        const runId = await serverRunId();
-        await scripted.writeProductSnapshotIfNewer(keyOf(snapshot.id), snapshot.stockVersion, JSON.stringify(snapshot), options.ttlSeconds, runId);
+        await writeIfNewer(snapshot);
+        // This snapshot, read after the change owed (a read that missed), pays for it.
+        const owed = unsynced.get(snapshot.id);
+        if (owed?.snapshot && owed.snapshot.stockVersion <= snapshot.stockVersion) {
+          unsynced.delete(snapshot.id);
+          options.logger.info({ productId: snapshot.id, stockVersion: snapshot.stockVersion }, 'cached product snapshot repaired');
+        }
       } catch (error) {
         // The commit stands; MySQL is the truth. Drop what is cached but keep this version, so
         // no older snapshot outlives this change (if Redis is down, reads fall back to MySQL).
         options.logger.error({ err: error, productId: snapshot.id, stockVersion: snapshot.stockVersion }, 'product cache write-through failed');
-        await forget(snapshot.id, snapshot.stockVersion);
+        if (!(await forget(snapshot.id, snapshot.stockVersion))) owe(snapshot.id, { snapshot: newer(snapshot, unsynced.get(snapshot.id)?.snapshot) });
       }
     },
 
-    forget,
+    async forget(productId, version) {
+      if (!(await forget(productId, version))) owe(productId, {});
+    },
   };
+}
+
+function newer(snapshot: ProductSnapshot, other: ProductSnapshot | undefined): ProductSnapshot {
+  return other && other.stockVersion > snapshot.stockVersion ? other : snapshot;
 }
 
 /** What a server without INFO (a managed Redis that disables it) counts as: the check is off. */
