@@ -7,8 +7,8 @@ import { sendWebhook, WEBHOOK_SECRET } from './support/webhooks.ts';
 
 // A storm of payment webhooks: for each order a success and a failure (different keys, sent in
 // either order), each delivered three times, all at once, while the worker is SIGKILLed and
-// replaced mid-way. Each event gets exactly one outcome; each order exactly one result; no order
-// is both paid and restocked.
+// replaced mid-way. Each event gets exactly one outcome; each order exactly one result, that of
+// the first received; no order is both paid and restocked.
 
 const env = { PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET, SWEEP_INTERVAL_SECONDS: '1', WORKER_CONCURRENCY: '16' };
 let stack: FaultStack;
@@ -64,14 +64,16 @@ describe('a webhook storm with duplicates, out-of-order pairs and a worker resta
     expect(answers.filter((answer) => answer.status === 202)).toHaveLength(orders.length * 2);
 
     await vi.waitFor(async () => expect(await stack.db.paymentEvent.count({ where: { outcome: null } })).toBe(0), { timeout: 60_000, interval: 250 });
-    const events = await stack.db.paymentEvent.findMany({ select: { orderId: true, result: true, outcome: true } });
+    const events = await stack.db.paymentEvent.findMany({ select: { id: true, orderId: true, result: true, outcome: true, receivedAt: true }, orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }] });
     expect(events).toHaveLength(orders.length * 2);
     const finals = await stack.db.order.findMany({ select: { id: true, status: true, cancelReason: true, qty: true } });
     for (const order of finals) {
       const own = events.filter((event) => event.orderId === order.id);
       const applied = own.filter((event) => event.outcome === 'applied');
-      // The first result applied decides; the other one contradicts it and is a conflict.
+      // The first result received decides, whichever job ran first; the other one contradicts it
+      // and is a conflict.
       expect(applied).toHaveLength(1);
+      expect(applied[0]!.id).toBe(own[0]!.id);
       expect(own.filter((event) => event.outcome === 'conflict')).toHaveLength(1);
       expect(order.status).toBe(applied[0]!.result === 'success' ? 'paid' : 'cancelled');
       if (order.status === 'cancelled') expect(order.cancelReason).toBe('payment_failed');

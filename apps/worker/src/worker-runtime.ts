@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker, type Processor } from 'bullmq';
-import { createCheckoutDeps, createHoldExpiryBatcher } from '@flash-sale/checkout';
+import { createCheckoutDeps, createHoldExpiryBatcher, PaymentEventDeferredError } from '@flash-sale/checkout';
 import type { Config } from '@flash-sale/config';
 import type { Logger } from '@flash-sale/logger';
 import { createProcessMetrics, listenFailure, openStores, type Stores } from '@flash-sale/process';
@@ -79,7 +79,10 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
     worker.on('failed', (job, error) => {
       if (!job) return;
       const willRetry = job.attemptsMade < (job.opts.attempts ?? 1);
-      const line = { queue, jobId: job.id, attemptsMade: job.attemptsMade, err: error };
+      // A payment event waiting for its order or its deadline's grace is expected, not a failure:
+      // one line saying what it waits for, without a stack.
+      const cause = error instanceof PaymentEventDeferredError ? { waitsFor: error.waitsFor, reason: error.message } : { err: error };
+      const line = { queue, jobId: job.id, attemptsMade: job.attemptsMade, ...cause };
       if (willRetry) logger.info(line, 'job will be retried');
       else logger.error(line, 'job failed for good');
     });

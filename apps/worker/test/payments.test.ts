@@ -238,11 +238,14 @@ describe('webhook before its order exists', () => {
     const key = newKey();
     expect((await sendWebhook(t, { order_id: nextOrderId, status }, { key })).status).toBe(202);
     const jobId = `payment-event-${(await eventOf(key)).id}`;
-    // The worker has seen it and is waiting for the order.
+    // The worker has seen it and is waiting for the order: said as such, without a stack.
     await vi.waitFor(() => expect(worker.logs.some((line) => line.msg === 'job will be retried' && line.jobId === jobId)).toBe(true), {
       timeout: 10_000,
       interval: 50,
     });
+    const waiting = worker.logs.find((line) => line.msg === 'job will be retried' && line.jobId === jobId)!;
+    expect(waiting).toMatchObject({ level: 'info', waitsFor: 'order', reason: expect.stringContaining('does not exist yet') });
+    expect(waiting).not.toHaveProperty('err');
 
     const hold = await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty: 4 } });
     const order = await request(t.url, 'POST', '/api/orders', { body: { hold_id: hold.body.hold_id } });
@@ -310,6 +313,54 @@ describe('results out of order, and racing the timeout', () => {
     // Where the timeout won, the failure agrees with the final state; where the failure won, it applied.
     expect(outcomes.every((event) => event.outcome === 'applied' || event.outcome === 'ignored_duplicate_state')).toBe(true);
     worker = await startWorker(t.config);
+  });
+});
+
+describe('two contradictory results for one order, both received in time', () => {
+  it('the first received decides, whichever job runs first, alone or at once', async () => {
+    await worker.close();
+    try {
+      const productId = await t.createProduct({ totalStock: 24 });
+      const cases: { orderId: number; first: { id: number; result: 'success' | 'failure' }; second: { id: number } }[] = [];
+      for (let index = 0; index < 12; index += 1) {
+        const hold = await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty: 2 } });
+        const orderId = (await request(t.url, 'POST', '/api/orders', { body: { hold_id: hold.body.hold_id } })).body.order_id;
+        const [firstResult, secondResult] = index % 2 ? (['success', 'failure'] as const) : (['failure', 'success'] as const);
+        const [firstKey, secondKey] = [newKey(), newKey()];
+        await sendWebhook(t, { order_id: orderId, status: firstResult }, { key: firstKey });
+        await sendWebhook(t, { order_id: orderId, status: secondResult }, { key: secondKey });
+        cases.push({ orderId, first: { id: (await eventOf(firstKey)).id, result: firstResult }, second: { id: (await eventOf(secondKey)).id } });
+      }
+      const deps = await t.domain();
+      // A third: the later result's job alone, before the first's. A third: the first's alone. The rest: both at once.
+      await Promise.all(
+        cases.map(async ({ first, second }, index) => {
+          if (index % 3 === 0) {
+            await applyPaymentEvent(deps, second.id);
+            await applyPaymentEvent(deps, first.id);
+          } else if (index % 3 === 1) {
+            await applyPaymentEvent(deps, first.id);
+            await applyPaymentEvent(deps, second.id);
+          } else {
+            await Promise.all([applyPaymentEvent(deps, second.id), applyPaymentEvent(deps, first.id)]);
+          }
+        }),
+      );
+
+      for (const { orderId, first, second } of cases) {
+        const order = await t.db.order.findUniqueOrThrow({ where: { id: orderId } });
+        expect([order.status, order.cancelReason]).toEqual(first.result === 'success' ? ['paid', null] : ['cancelled', 'payment_failed']);
+        const outcomes = await t.db.paymentEvent.findMany({ where: { id: { in: [first.id, second.id] } }, orderBy: { id: 'asc' }, select: { id: true, outcome: true } });
+        expect(outcomes).toEqual([
+          { id: first.id, outcome: 'applied' },
+          { id: second.id, outcome: 'conflict' },
+        ]);
+      }
+      // The six failures returned their 2 units each, once.
+      expect(await available(productId)).toBe(12);
+    } finally {
+      worker = await startWorker(t.config);
+    }
   });
 });
 

@@ -23,8 +23,8 @@ import { Prisma, type CancelReason, type HoldStatus, type OrderStatus, type Paym
 // in its `UPDATE holds SET status`, while the sweeper waited on the product: a cycle that the
 // ranks above did not show. So due rows are now found with a plain read, and locked by primary
 // key only (lockHoldsById, lockOrdersById): a rank is then one lock per row, whoever takes it.
-// The one locking scan of a secondary index left is the payment timeout's read of an order's
-// payment events (rank 1, taken before anything else).
+// The one locking scan of a secondary index left is the read of an order's unsettled payment
+// events (rank 1, taken before anything else), by the payment timeout and by applying an event.
 //
 // Batches: a batch of holds (holds/create-hold.ts, which says why it cannot oversell and what it
 // does on every failure) takes the same one product lock as a single hold, and a batch of
@@ -133,10 +133,6 @@ export interface LockedPaymentEvent {
   receivedAt: Date;
 }
 
-export function lockPaymentEvent(tx: Tx, eventId: number): Promise<LockedPaymentEvent | undefined> {
-  return lockOneRow(tx, 'paymentEvent', Prisma.sql`SELECT ${PAYMENT_EVENT_COLUMNS} FROM payment_events WHERE id = ${eventId} FOR UPDATE`);
-}
-
 /**
  * Holds by id, in id order, for the bulk paths (the expiry job and the sweeper). Point locks on
  * the primary key only: no secondary index entry and no gap is locked, so the index entries that
@@ -155,7 +151,8 @@ export function lockOrdersById(tx: Tx, orderIds: number[], options: { skipLocked
 
 /**
  * The payment events of these orders that have no outcome yet, locked before the orders (rank
- * 1): the payment timeout must see every result received before the deadline. The scan goes
+ * 1), in the order they were received: the payment timeout must see every result received before
+ * the deadline, and applying one event must see any received before it (the first decides). The scan goes
  * through the order_id index, so its next-key locks also hold back a webhook for these orders
  * being stored meanwhile. Such a webhook took its received_at before it waited; having waited
  * half the grace or more, it is rolled back and answered 503 (receive-payment-event.ts), and its

@@ -55,6 +55,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps; webh
         '`failure` → `cancelled` with `payment_failed`. Only an order with no such result is cancelled with `payment_timeout`.',
         'A result received after the deadline does not decide: the order times out first, and the late result changes nothing and',
         'is recorded as a `conflict` (a late `failure` agrees with the cancellation: `ignored_duplicate_state`).',
+        'Of two results received in time that disagree, the first received decides; the other is recorded as a `conflict`.',
       ].join('\n'),
       headers: PaymentWebhookHeaders,
       body: PaymentWebhookBody,

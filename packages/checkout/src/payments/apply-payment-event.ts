@@ -2,7 +2,7 @@ import type { Tx } from '@flash-sale/db';
 import { runCheckoutTransaction } from '../checkout-transaction.ts';
 import { publishCommit } from '../after-commit.ts';
 import type { CheckoutDeps } from '../deps.ts';
-import { lockOrder, lockPaymentEvent, type LockedOrder, type LockedPaymentEvent } from '../lock-order.ts';
+import { lockOrder, lockUnsettledPaymentEventsOfOrders, type LockedOrder, type LockedPaymentEvent } from '../lock-order.ts';
 import { cancelPendingOrder } from '../orders/cancel-order.ts';
 import { finishPendingOrders } from '../orders/orders-sql.ts';
 import { isPastPaymentDeadline } from '../orders/payment-deadline.ts';
@@ -15,11 +15,23 @@ import type { PaymentEventOutcome } from '@flash-sale/db';
 
 export type { PaymentEventOutcome };
 
-/** The order of a payment event does not exist yet: try again later (the event is kept). */
+/**
+ * A payment event that cannot be applied yet, and is kept to be tried again later: its order does
+ * not exist yet, or it was received after its order's deadline, which is still within its grace
+ * (a result received in time may still be landing).
+ */
 export class PaymentEventDeferredError extends Error {
   override name = 'PaymentEventDeferredError';
-  constructor(readonly paymentEventId: number, readonly orderId: number) {
-    super(`Order ${orderId} of payment event ${paymentEventId} does not exist yet; the event waits for it.`);
+  constructor(
+    readonly paymentEventId: number,
+    readonly orderId: number,
+    readonly waitsFor: 'order' | 'payment_deadline',
+  ) {
+    super(
+      waitsFor === 'order'
+        ? `Order ${orderId} of payment event ${paymentEventId} does not exist yet; the event waits for it.`
+        : `Payment event ${paymentEventId} was received after order ${orderId}'s payment deadline; it waits for the deadline's grace to pass, then the timeout decides.`,
+    );
   }
 }
 
@@ -28,6 +40,8 @@ export type ApplyPaymentEventResult =
   | { outcome: 'already_processed' | 'not_found' };
 
 type Recorded = {
+  /** The event this is the outcome of. */
+  eventId: number;
   outcome: PaymentEventOutcome;
   detail: string | null;
   /** The final state the order reached through this event, when it was applied. */
@@ -41,16 +55,25 @@ type Recorded = {
  * applied, ignored_duplicate_state (the order is already in that final state), conflict (the
  * result contradicts a final state, e.g. success after a cancellation) or orphaned (its order
  * never appeared within WEBHOOK_ORPHAN_AFTER_SECONDS). Until then, a missing order defers it.
+ *
+ * Of two results for one pending order, the first received decides, whichever job runs first:
+ * the order's unsettled events are locked together, in the order they were received, and the
+ * earliest is applied before this one is judged against the state it left. The payment timeout
+ * decides by the same rule (orders/time-out-orders.ts), so a late worker changes nothing.
  */
 export async function applyPaymentEvent(
   deps: Pick<CheckoutDeps, 'db' | 'clock' | 'productCache' | 'logger' | 'settings' | 'metrics'>,
   paymentEventId: number,
 ): Promise<ApplyPaymentEventResult> {
   await timeOutFirstIfLate(deps, paymentEventId);
-  const result = await runCheckoutTransaction(deps, async (tx): Promise<ApplyPaymentEventResult | { deferred: number }> => {
-    const event = await lockPaymentEvent(tx, paymentEventId);
-    if (!event) return { outcome: 'not_found' };
-    if (event.outcome !== null) return { outcome: 'already_processed' };
+  const result = await runCheckoutTransaction(deps, async (tx): Promise<(ApplyPaymentEventResult & { earlier?: Recorded }) | { deferred: number }> => {
+    // The event's order never changes, so a plain read finds it; then every unsettled event of
+    // that order is locked in one statement (rank 1), in the order they were received.
+    const target = await tx.paymentEvent.findUnique({ where: { id: paymentEventId }, select: { orderId: true } });
+    if (!target) return { outcome: 'not_found' };
+    const unsettled = await lockUnsettledPaymentEventsOfOrders(tx, [target.orderId]);
+    const event = unsettled.find((each) => each.id === paymentEventId);
+    if (!event) return { outcome: 'already_processed' };
     const now = deps.clock.now();
 
     // A plain read first: a locking read of a missing row would take a gap lock that blocks
@@ -58,36 +81,45 @@ export async function applyPaymentEvent(
     const exists = await tx.order.findUnique({ where: { id: event.orderId }, select: { id: true } });
     const order = exists ? await lockOrder(tx, event.orderId) : undefined;
     let recorded: Recorded;
-    if (order) {
-      recorded = await settle(tx, event, order);
+    let earlier: Recorded | undefined;
+    if (order?.status === 'pending') {
+      // Every result still unsettled for a pending order was received in time (a late one has
+      // had the timeout run first, timeOutFirstIfLate), so the earliest received decides.
+      const first = unsettled[0]!;
+      earlier = first === event ? undefined : await applyToPending(tx, first, order);
+      recorded = earlier ? judgeAgainstFinal(event, earlier.finalized!.status, earlier.finalized!.reason) : await applyToPending(tx, event, order);
+    } else if (order) {
+      recorded = judgeAgainstFinal(event, order.status, order.cancelReason);
     } else if (now.getTime() - event.receivedAt.getTime() >= deps.settings.webhookOrphanAfterSeconds * 1000) {
-      recorded = { outcome: 'orphaned', detail: `order ${event.orderId} never appeared` };
+      recorded = { eventId: event.id, outcome: 'orphaned', detail: `order ${event.orderId} never appeared` };
     } else {
       return { deferred: event.orderId };
     }
-    await recordPaymentEventOutcomes(tx, [{ id: event.id, outcome: recorded.outcome, detail: recorded.detail }], now);
-    return { ...recorded, orderId: event.orderId };
+    const outcomes = earlier ? [earlier, recorded] : [recorded];
+    await recordPaymentEventOutcomes(tx, outcomes.map(({ eventId, outcome, detail }) => ({ id: eventId, outcome, detail })), now);
+    return { ...recorded, orderId: event.orderId, earlier };
   });
 
-  if ('deferred' in result) throw new PaymentEventDeferredError(paymentEventId, result.deferred);
-  if ('orderId' in result) {
-    const { finalized, outcome } = result;
-    await publishCommit(deps, {
-      count: () => {
+  if ('deferred' in result) throw new PaymentEventDeferredError(paymentEventId, result.deferred, 'order');
+  if (!('orderId' in result)) return result;
+  const { earlier, ...applied } = result;
+  const outcomes = earlier ? [earlier, applied] : [applied];
+  const snapshots = outcomes.flatMap(({ snapshot }) => (snapshot ? [snapshot] : []));
+  await publishCommit(deps, {
+    count: () => {
+      for (const { outcome, finalized } of outcomes) {
         deps.metrics.paymentEvent(outcome);
         if (finalized) deps.metrics.orderFinalized(finalized.status, finalized.reason);
-      },
-      changes: [
-        {
-          message: `payment event ${outcome}`,
-          fields: { paymentEventId, orderId: result.orderId, outcome, detail: result.detail },
-          level: outcome === 'conflict' || outcome === 'orphaned' ? 'warn' : 'info',
-        },
-      ],
-      snapshots: result.snapshot ? [result.snapshot] : [],
-    });
-  }
-  return result;
+      }
+    },
+    changes: outcomes.map(({ eventId, outcome, detail }) => ({
+      message: `payment event ${outcome}`,
+      fields: { paymentEventId: eventId, orderId: result.orderId, outcome, detail, ...(eventId !== paymentEventId ? { receivedBefore: paymentEventId } : {}) },
+      level: outcome === 'conflict' || outcome === 'orphaned' ? 'warn' : 'info',
+    })),
+    snapshots,
+  });
+  return applied;
 }
 
 /**
@@ -103,21 +135,24 @@ async function timeOutFirstIfLate(deps: Parameters<typeof timeOutOrders>[0], pay
   const order = await deps.db.order.findUnique({ where: { id: event.orderId }, select: { status: true, paymentDueAt: true } });
   if (order?.status !== 'pending' || event.receivedAt.getTime() <= order.paymentDueAt.getTime()) return;
   // Within the grace a result received in time may still be landing: wait for the timeout's turn.
-  if (!isPastPaymentDeadline(order.paymentDueAt, deps.clock.now())) throw new PaymentEventDeferredError(paymentEventId, event.orderId);
+  if (!isPastPaymentDeadline(order.paymentDueAt, deps.clock.now())) throw new PaymentEventDeferredError(paymentEventId, event.orderId, 'payment_deadline');
   await timeOutOrders(deps, [event.orderId], { by: 'job', skipLocked: false });
 }
 
-async function settle(tx: Tx, event: LockedPaymentEvent, order: LockedOrder): Promise<Recorded> {
-  if (order.status === 'pending') {
-    if (event.result === 'success') {
-      await finishPendingOrders(tx, [order.id], { status: 'paid' });
-      return { outcome: 'applied', detail: 'order paid', finalized: { status: 'paid', reason: null } };
-    }
-    const snapshot = await cancelPendingOrder(tx, order, 'payment_failed');
-    return { outcome: 'applied', detail: 'order cancelled (payment_failed)', finalized: { status: 'cancelled', reason: 'payment_failed' }, snapshot };
+/** The result decides the pending order: paid, or cancelled with its stock back. */
+async function applyToPending(tx: Tx, event: LockedPaymentEvent, order: LockedOrder): Promise<Recorded> {
+  if (event.result === 'success') {
+    await finishPendingOrders(tx, [order.id], { status: 'paid' });
+    return { eventId: event.id, outcome: 'applied', detail: 'order paid', finalized: { status: 'paid', reason: null } };
   }
-  const finalState = order.status === 'cancelled' ? `cancelled (${order.cancelReason})` : 'paid';
-  const agrees = (order.status === 'paid') === (event.result === 'success');
-  if (agrees) return { outcome: 'ignored_duplicate_state', detail: `order already ${finalState}` };
-  return { outcome: 'conflict', detail: `payment ${event.result} for an order already ${finalState}` };
+  const snapshot = await cancelPendingOrder(tx, order, 'payment_failed');
+  return { eventId: event.id, outcome: 'applied', detail: 'order cancelled (payment_failed)', finalized: { status: 'cancelled', reason: 'payment_failed' }, snapshot };
+}
+
+/** The result of an order already final: it agrees with that state, or conflicts with it. */
+function judgeAgainstFinal(event: LockedPaymentEvent, status: FinalOrderStatus, cancelReason: string | null): Recorded {
+  const finalState = status === 'cancelled' ? `cancelled (${cancelReason})` : 'paid';
+  const agrees = (status === 'paid') === (event.result === 'success');
+  if (agrees) return { eventId: event.id, outcome: 'ignored_duplicate_state', detail: `order already ${finalState}` };
+  return { eventId: event.id, outcome: 'conflict', detail: `payment ${event.result} for an order already ${finalState}` };
 }
