@@ -4,9 +4,9 @@ import type { Config } from '@flash-sale/config';
 import { BadRequestError, ServiceUnavailableError } from '@flash-sale/errors';
 import type { Logger } from '@flash-sale/logger';
 import type { ApiServices } from './api-services.ts';
-import { encodedBodyRefusal } from './plugins/content-encoding.ts';
+import { createJsonBodyParser } from './plugins/json-body.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
-import { answerFrameworkError, answerUnknownExpectations, clientErrorHandlerFor, refuseConnect } from './plugins/http-layer-errors.ts';
+import { answerFrameworkError, answerUnknownExpectations, clientErrorHandlerFor, hasUndecodableQuery, refuseConnect } from './plugins/http-layer-errors.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { requestLogPlugin } from './plugins/request-log.ts';
 import { requestMetricsPlugin } from './plugins/request-metrics.ts';
@@ -48,12 +48,10 @@ export async function buildApp({ config, logger, services }: AppOptions): Promis
   // Some clients send `Content-Type: application/json` on every request. A release or a read
   // takes no body, so an empty one there is no body, not malformed JSON (a 400); a POST's empty
   // body still is. The webhook's routes have a parser of their own (payments.routes.ts).
-  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const parseJson = createJsonBodyParser(app);
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '' && request.method !== 'POST') return done(null, undefined);
-    const encoded = encodedBodyRefusal(request);
-    if (encoded) return done(encoded);
     parseJson(request, body as string, done);
   });
 
@@ -68,6 +66,7 @@ export async function buildApp({ config, logger, services }: AppOptions): Promis
     // HTTP/1.1 requires Host; Node's own refusal of a request without one has no body at all
     // (requireHostHeader is off above, so that the refusal is ours and in the envelope).
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) throw new BadRequestError('An HTTP/1.1 request needs a Host header.');
+    if (hasUndecodableQuery(request.url)) throw new BadRequestError('The request URL cannot be decoded.');
     // The health routes answer for themselves while closing: readiness says 503 `unavailable`
     // in its own shape, which load balancers read to drain the instance.
     if (closing && !request.url.startsWith('/health/')) throw new ServiceUnavailableError('The server is shutting down; retry on another instance.');

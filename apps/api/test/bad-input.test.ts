@@ -64,11 +64,27 @@ describe('POST /api/holds body validation', () => {
     ['truncated', '{"product_id": 1,'],
     ['not JSON', 'product_id=1&qty=1'],
     ['empty with a JSON content type', ''],
-    ['prototype poisoning', '{"product_id":1,"qty":1,"__proto__":{"admin":true}}'],
   ])('a %s body -> 400 malformed_body', async (_label, rawBody) => {
     const response = await request(t.url, 'POST', '/api/holds', { rawBody, headers: { 'content-type': 'application/json' } });
     expect(response.status).toBe(400);
     expect(response.body.error.code).toBe('malformed_body');
+  });
+
+  // Parsable JSON with a field no request takes: the contract's validation_failed (unknown
+  // fields included), which the parser refuses before the schema can see it.
+  it.each([
+    ['__proto__', '{"product_id":1,"qty":1,"__proto__":{"admin":true}}'],
+    ['constructor.prototype', '{"product_id":1,"qty":1,"constructor":{"prototype":{"admin":true}}}'],
+  ])('a body with %s (prototype poisoning) -> 400 validation_failed, nothing held', async (_label, rawBody) => {
+    const productId = await t.createProduct({ totalStock: 5 });
+    const response = await request(t.url, 'POST', '/api/holds', { rawBody: rawBody.replace('"product_id":1', `"product_id":${productId}`), headers: { 'content-type': 'application/json' } });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toEqual({
+      code: 'validation_failed',
+      message: 'Invalid body: __proto__ or constructor.prototype.',
+      details: { fields: [{ in: 'body', field: '__proto__', message: 'no request takes a __proto__ or constructor.prototype field' }] },
+    });
+    expect((await t.db.product.findUniqueOrThrow({ where: { id: productId } })).availableStock).toBe(5);
   });
 
   it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x'])(
@@ -175,6 +191,20 @@ describe('what the HTTP layer answers before any route runs', () => {
     expect(response.status).toBe(400);
     expectEnvelope(response.body, 'bad_request');
     expect(response.headers['x-request-id']).toBeTruthy();
+  });
+
+  it.each(['/api/products?limit=%zz', '/api/products?cursor=%E0%A4%A', '/api/products/1?x=%'])('a query string that cannot be URL-decoded (%s) -> 400 bad_request', async (path) => {
+    const response = await sendRawHttp(t.url, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.body)).toEqual({ error: { code: 'bad_request', message: 'The request URL cannot be decoded.' } });
+    expect(response.headers['x-request-id']).toBeTruthy();
+  });
+
+  it('a query string with valid escapes is decoded as usual', async () => {
+    // %32 is "2".
+    const response = await request(t.url, 'GET', '/api/products?limit=%32');
+    expect(response.status).toBe(200);
+    expect(response.body.items.length).toBeLessThanOrEqual(2);
   });
 
   it('an :id longer than the router allows -> 400 validation_failed, not 414', async () => {

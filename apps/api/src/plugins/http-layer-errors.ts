@@ -22,6 +22,23 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
   void reply.code(appError.status).header('x-request-id', request.id).send(toErrorEnvelope(appError));
 }
 
+/**
+ * Whether the URL's query string has a percent sign that is no valid escape (`?limit=%zz`). The
+ * router refuses such a path, but the query parser keeps the bytes as they came, which a route
+ * would then report as an invalid value: the request itself cannot be decoded, so it is a
+ * bad_request like the path's.
+ */
+export function hasUndecodableQuery(url: string): boolean {
+  const start = url.indexOf('?');
+  if (start === -1 || !url.includes('%', start)) return false;
+  try {
+    decodeURIComponent(url.slice(start + 1).replaceAll('+', ' '));
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /** Fastify's `clientErrorHandler` option: a request Node's HTTP parser refused. */
 export function clientErrorHandlerFor(logger: FastifyBaseLogger) {
   return (error: NodeJS.ErrnoException, socket: Socket): void => {

@@ -30,7 +30,7 @@ export function toAppError(error: unknown, context: { contentType: string | unde
   if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new UnsupportedMediaTypeError(context.contentType);
   if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fastifyError.statusCode === 413) return new PayloadTooLargeError(context.bodyLimit);
   if (fastifyError.code && MALFORMED_BODY_CODES.has(fastifyError.code)) return new MalformedBodyError();
-  // JSON.parse failures and prototype-poisoning refusals from the body parser.
+  // JSON.parse failures from a body parser.
   if (error instanceof SyntaxError || (fastifyError.statusCode === 400 && !fastifyError.code?.startsWith('FST_ERR_VALIDATION'))) {
     return new MalformedBodyError();
   }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { receivePaymentEvent, verifyPaymentSignature, type CheckoutDeps } from '@flash-sale/checkout';
 import { ValidationFailedError } from '@flash-sale/errors';
-import { encodedBodyRefusal } from '../plugins/content-encoding.ts';
+import { createJsonBodyParser } from '../plugins/json-body.ts';
 import { anyRouteErrors, bodyErrors, errorResponses } from '../schemas/common.ts';
 import { PaymentWebhookAck, PaymentWebhookBody, PaymentWebhookDuplicateAck, PaymentWebhookHeaders } from '../schemas/payments.ts';
 import { idempotencyKeyOf } from './idempotent-reply.ts';
@@ -23,22 +23,21 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps; webh
   // The signature covers the exact bytes sent, so this plugin's JSON parser keeps them; the
   // parser is encapsulated here, other routes keep the app's (app.ts). A body that does not
   // parse is reported as such only to a signed caller: the signature is checked first (401).
-  // An encoded body is refused before (415), as one of another media type is by Fastify.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const encoded = encodedBodyRefusal(request);
-    if (encoded) return done(encoded);
-    request.rawBody = body as string;
-    parseJson(request, body as string, (parseError, parsed) => {
-      if (!parseError) return done(null, parsed);
+  // An encoded body is refused before (415, json-body.ts), as one of another media type is by Fastify.
+  const parseJson = createJsonBodyParser(app, {
+    rejectUnparsable: (request, parseError) => {
       try {
         verifySignature(request);
       } catch (signatureError) {
-        return done(signatureError as Error);
+        return signatureError as Error;
       }
-      done(parseError);
-    });
+      return parseError;
+    },
+  });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string;
+    parseJson(request, body as string, done);
   });
 
   app.post('/webhook', {
