@@ -11,7 +11,7 @@ export interface MetricsServer {
  * A worker has no api: it serves GET /metrics (Prometheus) and GET /health/live (for the
  * orchestrator's liveness check) on WORKER_METRICS_PORT, and nothing else.
  */
-export async function startMetricsServer(metrics: ProcessMetrics, port: number): Promise<MetricsServer> {
+export async function startMetricsServer(metrics: ProcessMetrics, { host, port }: { host: string; port: number }): Promise<MetricsServer> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method === 'GET' && path === '/metrics') {
@@ -29,7 +29,7 @@ export async function startMetricsServer(metrics: ProcessMetrics, port: number):
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, resolve);
+    server.listen(port, host, resolve);
   });
   return {
     port: (server.address() as AddressInfo).port,

@@ -51,9 +51,13 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
 
   // First, before any BullMQ worker can take a job: a port already taken (a second worker on
   // this host with the same WORKER_METRICS_PORT) fails the start with nothing begun.
-  const metricsServer = await startMetricsServer(metrics, config.workerMetricsPort).catch(async (error: unknown) => {
+  // On HOST, as the api: 0.0.0.0 by default, 127.0.0.1 to keep it to the machine.
+  const metricsServer = await startMetricsServer(metrics, { host: config.host, port: config.workerMetricsPort }).catch(async (error: unknown) => {
     await stores.close();
-    throw listenFailure(error, `WORKER_METRICS_PORT ${config.workerMetricsPort}`, ': give each worker process on a host a port of its own, or 0 for any free one');
+    const taken = (error as NodeJS.ErrnoException | null)?.code === 'EADDRINUSE';
+    throw taken
+      ? listenFailure(error, `WORKER_METRICS_PORT ${config.workerMetricsPort}`, ': give each worker process on a host a port of its own, or 0 for any free one')
+      : listenFailure(error, `HOST ${config.host} / WORKER_METRICS_PORT ${config.workerMetricsPort}`);
   });
 
   // BullMQ does not close a connection it was handed; these are ours to quit after close().

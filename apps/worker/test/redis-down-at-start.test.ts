@@ -84,6 +84,16 @@ describe('a worker whose Redis never came up', () => {
   });
 });
 
+describe('the metrics server on HOST, as the api', () => {
+  it('refuses an address that is not the host\'s, in one line naming both variables', async () => {
+    const worker = await spawnService({ entry: serviceEntry.worker, env: envOf(t.config, { HOST: '192.0.2.1', WORKER_METRICS_PORT: '0' }) });
+    const [code] = await worker.exited;
+    expect(code).toBe(1);
+    const fatal = worker.lines.filter((line) => line.level === 'fatal');
+    expect(fatal.map((line) => [line.msg, line.err])).toEqual([['HOST 192.0.2.1 / WORKER_METRICS_PORT 0 is not an address of this host.', undefined]]);
+  });
+});
+
 describe('a second worker on a host, with the same metrics port', () => {
   it('refuses to start, saying why, before it takes any job', async () => {
     const { port, release } = await takenPort();

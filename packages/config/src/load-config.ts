@@ -1,3 +1,4 @@
+import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { EnvSchema, type Env } from './env-schema.ts';
 import { convertIntegerStrings } from './strict-convert.ts';
@@ -42,6 +43,13 @@ export function loadConfigOf(names: readonly (keyof Env)[], source: NodeJS.Proce
   return loadConfig(Object.fromEntries(names.map((name) => [name, source[name]])));
 }
 
+/** What a value should have been: the choices of a variable that takes one of a few words, else TypeBox's words. */
+function expectation(error: { schema: TSchema; message: string }): string {
+  const choices = (error.schema.anyOf as { const?: unknown }[] | undefined)?.map((choice) => choice.const);
+  if (choices?.length && choices.every((choice) => typeof choice === 'string')) return `expected one of ${choices.join(', ')}`;
+  return `${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}`;
+}
+
 /**
  * Parses the environment once, at start. Unset variables take the contract's defaults; a bad
  * value throws a ConfigError whose message is one line naming the variable.
@@ -57,7 +65,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const firstError = Value.Errors(EnvSchema, env).First();
   if (firstError) {
     const name = firstError.path.replace(/^\//, '') || 'environment';
-    throw invalid(name, `${firstError.message.charAt(0).toLowerCase()}${firstError.message.slice(1)}`, raw[name]);
+    throw invalid(name, expectation(firstError), raw[name]);
   }
   const valid = env as Env;
   const databaseProblem = problemWithDatabaseUrl(valid.DATABASE_URL);

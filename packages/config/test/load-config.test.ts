@@ -74,6 +74,14 @@ describe('loadConfig', () => {
     expect(message).not.toContain('\n');
   });
 
+  it.each([
+    ['LOG_FORMAT', 'xml', 'json, pretty'],
+    ['LOG_LEVEL', 'loud', 'fatal, error, warn, info, debug, trace, silent'],
+    ['NODE_ENV', 'staging', 'development, production, test'],
+  ])('names the choices of %s when %s is none of them', (name, value, choices) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(`Invalid configuration: ${name}: expected one of ${choices} (got '${value}')`);
+  });
+
   it('never writes a secret into the error: the webhook secret by its length, a URL without its password', () => {
     const messageOf = (env: Record<string, string>) => {
       try {

@@ -8,9 +8,9 @@ interface Response {
 }
 
 /**
- * Adapts a state-changing route to contract section 4: with an Idempotency-Key the operation runs
- * at most once per key and endpoint, and a repeat gets the stored response again, marked
- * `Idempotent-Replayed: true`. Without a key it simply runs.
+ * Adapts a state-changing route to the idempotency rules (docs/api.md, "Idempotency"): with an
+ * Idempotency-Key the operation runs at most once per key and endpoint, and a repeat gets the
+ * stored response again, marked `Idempotent-Replayed: true`. Without a key it simply runs.
  */
 export async function replyIdempotently<R>(
   deps: Pick<CheckoutDeps, 'db' | 'clock' | 'logger' | 'abandonedClaims' | 'keyClaimer'>,

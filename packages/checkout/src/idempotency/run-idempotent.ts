@@ -37,7 +37,7 @@ export interface KeyCompletion<R> {
 type Deps = Pick<CheckoutDeps, 'db' | 'clock' | 'logger' | 'abandonedClaims' | 'keyClaimer'>;
 
 /**
- * Runs a state-changing operation at most once per key (contract section 4). The operation gets
+ * Runs a state-changing operation at most once per key (docs/api.md, "Idempotency"). The operation gets
  * a hook that records its response inside its own transaction. A refusal (4xx) is recorded too
  * and replayed as such. A failure (5xx) frees the key for the retry that the 503 invites: in
  * MySQL when it answers, otherwise by noting in Redis that this request has answered, so that the

@@ -89,7 +89,7 @@ const STORE_WITHIN_MS = PAYMENT_RESULT_GRACE_MS / 2;
  * row in after the timeout had looked and cancelled the order, with a received_at from before
  * the deadline: it is rolled back, and the provider's retry is received anew, late.
  * Without this, a success received in time could be stored, answered 202, and then found to
- * contradict a timeout as a conflict (contract section 5).
+ * contradict a timeout as a conflict (docs/api.md, "Payment webhook").
  */
 async function storePaymentEvent(
   deps: Pick<CheckoutDeps, 'db' | 'clock'>,
