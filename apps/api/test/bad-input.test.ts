@@ -143,7 +143,7 @@ describe('ids in paths and queries', () => {
     expect(response.body.error.code).toBe('validation_failed');
   });
 
-  it.each(['/api/products/x', '/api/orders/0', '/api/products?limit=0', '/api/products?limit=101', '/api/products?limit=abc', '/api/products?cursor=bm9wZQ'])(
+  it.each(['/api/products/x', '/api/orders/0', '/api/products?limit=0', '/api/products?limit=101', '/api/products?limit=abc', '/api/products?cursor=bm9wZQ', '/api/products?cursor=cDE6', '/api/products?cursor=cDE6MQ%00', '/api/products?cursor=cDE6MDE'])(
     'GET %s -> 400 validation_failed',
     async (path) => {
       const response = await request(t.url, 'GET', path);

@@ -77,4 +77,19 @@ describe('orders', () => {
     expect(read.status).toBe(404);
     expect(read.body.error.code).toBe('order_not_found');
   });
+  // Last: it moves the test clock on.
+  it('dates the order at the moment it was decided: before its hold expired, its payment deadline exactly the timeout later', async () => {
+    const productId = await t.createProduct({ totalStock: 10 });
+    const holdId = await holdOf(productId, 1);
+    const hold = await t.db.hold.findUniqueOrThrow({ where: { id: holdId } });
+    // The last moment the hold can be used: 50 ms before it expires.
+    t.clock.advanceSeconds((hold.expiresAt.getTime() - t.clock.now().getTime() - 50) / 1000);
+    const created = await request(t.url, 'POST', '/api/orders', { body: { hold_id: holdId } });
+    expect(created.status).toBe(201);
+    const order = await t.db.order.findUniqueOrThrow({ where: { id: created.body.order_id } });
+    expect(order.createdAt.getTime()).toBeLessThan(hold.expiresAt.getTime());
+    expect(order.createdAt.getTime()).toBeGreaterThanOrEqual(hold.expiresAt.getTime() - 50);
+    expect(order.paymentDueAt.getTime() - order.createdAt.getTime()).toBe(900_000);
+    expect([created.body.created_at, created.body.updated_at]).toEqual([order.createdAt.toISOString(), order.createdAt.toISOString()]);
+  });
 });

@@ -44,6 +44,10 @@ export async function createOrder(
         qty: hold.qty,
         amount: product.price.mul(hold.qty),
         status: 'pending',
+        // Dated when it was decided, by the clock that found the hold not yet expired: never a
+        // moment after its hold's expires_at, and its deadline exactly the timeout later.
+        createdAt: now,
+        updatedAt: now,
         paymentDueAt: addSeconds(now, deps.settings.orderPaymentTimeoutSeconds),
       },
     });

@@ -14,10 +14,14 @@ export function encodeProductCursor(lastId: number): string {
   return Buffer.from(`${CURSOR_PREFIX}${lastId}`).toString('base64url');
 }
 
+/**
+ * The id inside a cursor this API issued. Only one that encodes back to itself is: base64url
+ * decoding skips what it cannot read, and `Number('')` is 0, so `p1:` or a cursor with junk
+ * appended would otherwise pass for a first page.
+ */
 function decodeProductCursor(cursor: string): number {
-  const decoded = Buffer.from(cursor, 'base64url').toString();
-  const id = Number(decoded.slice(CURSOR_PREFIX.length));
-  if (!decoded.startsWith(CURSOR_PREFIX) || !Number.isSafeInteger(id) || id < 0) {
+  const id = Number(Buffer.from(cursor, 'base64url').toString().slice(CURSOR_PREFIX.length));
+  if (!Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647 || encodeProductCursor(id) !== cursor) {
     throw new ValidationFailedError('The cursor is not one this API issued.', {
       fields: [{ in: 'querystring', field: 'cursor', message: 'unrecognised cursor' }],
     });
