@@ -27,13 +27,17 @@ export const queueCatalog = {
     jobName: 'expire-hold',
     payload: Type.Object({ holdId: Id }, { additionalProperties: false }),
     jobId: (payload: { holdId: number }) => `hold-${payload.holdId}`,
-    options: { attempts: 8, backoff: { type: 'exponential', delay: 500 } },
+    // Retries 0.5 s, 1 s, 2 s … capped at 30 s (the worker's capped-exponential strategy), about
+    // 17 minutes in all: a MySQL outage shorter than that leaves no failed job behind, only ones
+    // the sweeper has already done the work of. What fails for good is worth reading.
+    options: { attempts: 40, backoff: { type: 'capped-exponential', delay: 500 } },
   },
   'order-timeout': {
     jobName: 'timeout-order',
     payload: Type.Object({ orderId: Id }, { additionalProperties: false }),
     jobId: (payload: { orderId: number }) => `order-${payload.orderId}`,
-    options: { attempts: 8, backoff: { type: 'exponential', delay: 1000 } },
+    // 1 s, 2 s … capped at 30 s, about 18 minutes in all, as hold-expiry's.
+    options: { attempts: 40, backoff: { type: 'capped-exponential', delay: 1000 } },
   },
   'payment-webhook': {
     jobName: 'apply-payment-event',
