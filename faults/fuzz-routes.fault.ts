@@ -97,8 +97,9 @@ const request = fc.record({
     id.map((value) => to('GET', `/api/orders/${value}`, 'GET /api/orders/{id}')),
     fc.constant(to('POST', '/api/payments/webhook', 'POST /api/payments/webhook')),
     fc.constantFrom(
-      ...[['GET', '/health/live'], ['GET', '/health/ready'], ['GET', '/metrics'], ['GET', '/docs/json'], ['PUT', '/api/holds'], ['PATCH', '/api/orders/1'], ['POST', '/api/products/1'], ['OPTIONS', '/api/holds'], ['HEAD', '/api/products/1']].map(([method, path]) => to(method!, path!)),
+      ...[['GET', '/docs/json'], ['PUT', '/api/holds'], ['PATCH', '/api/orders/1'], ['POST', '/api/products/1'], ['OPTIONS', '/api/holds'], ['HEAD', '/api/products/1']].map(([method, path]) => to(method!, path!)),
     ),
+    fc.tuple(fc.constantFrom('/health/live', '/health/ready', '/metrics'), query).map(([path, search]) => to('GET', `${path}${search}`, `GET ${path}`)),
     fc.tuple(fc.constantFrom('GET', 'POST', 'DELETE'), fc.webPath()).map(([method, path]) => to(method, path || '/')),
   ),
   body,

@@ -23,8 +23,9 @@ import { Prisma, type CancelReason, type HoldStatus, type OrderStatus, type Paym
 // in its `UPDATE holds SET status`, while the sweeper waited on the product: a cycle that the
 // ranks above did not show. So due rows are now found with a plain read, and locked by primary
 // key only (lockHoldsById, lockOrdersById): a rank is then one lock per row, whoever takes it.
-// The one locking scan of a secondary index left is the read of an order's unsettled payment
-// events (rank 1, taken before anything else), by the payment timeout and by applying an event.
+// The one locking scan of a secondary index left is the payment timeout's read of an order's
+// unsettled payment events (rank 1, taken before anything else); applying one event finds them
+// with a plain read and locks them by primary key (lockPaymentEventsById).
 //
 // Batches: a batch of holds (holds/create-hold.ts, which says why it cannot oversell and what it
 // does on every failure) takes the same one product lock as a single hold, and a batch of
@@ -150,9 +151,19 @@ export function lockOrdersById(tx: Tx, orderIds: number[], options: { skipLocked
 }
 
 /**
+ * Payment events by id, in id order (rank 1): applying one event locks its order's unsettled
+ * events, found by a plain read, so that the first received decides. By primary key only: a
+ * locking scan of the order_id index would also lock the gap after the order's last event, and
+ * hold back webhooks being stored for other orders until the apply commits.
+ */
+export function lockPaymentEventsById(tx: Tx, eventIds: number[]): Promise<LockedPaymentEvent[]> {
+  return lockRowsOf(tx, 'paymentEvent', eventIds, (ids) => Prisma.sql`SELECT ${PAYMENT_EVENT_COLUMNS} FROM payment_events WHERE id IN (${ids}) ORDER BY id FOR UPDATE`);
+}
+
+/**
  * The payment events of these orders that have no outcome yet, locked before the orders (rank
  * 1), in the order they were received: the payment timeout must see every result received before
- * the deadline, and applying one event must see any received before it (the first decides). The scan goes
+ * the deadline. The scan goes
  * through the order_id index, so its next-key locks also hold back a webhook for these orders
  * being stored meanwhile. Such a webhook took its received_at before it waited; having waited
  * half the grace or more, it is rolled back and answered 503 (receive-payment-event.ts), and its

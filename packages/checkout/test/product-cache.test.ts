@@ -202,13 +202,13 @@ describe('a change whose snapshot could neither be written nor dropped (Redis cu
   const elsewhere = () => createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger });
 
   /** A cache on a connection through a proxy the test cuts and restores; run with it, then closed. */
-  async function withCacheBehindProxy(run: (cache: ProductCache, network: { cut(): Promise<void>; restore(): Promise<void> }) => Promise<void>) {
+  async function withCacheBehindProxy(run: (cache: ProductCache, network: { cut(): Promise<void>; restore(): Promise<void> }) => Promise<void>, cacheLogger = logger) {
     const { proxy, url } = await CuttableProxy.inFrontOf(testRedisUrl());
     const viaProxy = createFailFastRedis(url, { connectionName: 'product-cache-test' });
     viaProxy.on('error', () => undefined);
     try {
       await redisReady(viaProxy, 5_000, 'the proxied connection did not come up');
-      await run(createProductCache(viaProxy, { keyPrefix: prefix, ttlSeconds: 60, logger }), {
+      await run(createProductCache(viaProxy, { keyPrefix: prefix, ttlSeconds: 60, logger: cacheLogger }), {
         cut: () => proxy.down(),
         restore: async () => {
           await proxy.up();
@@ -221,7 +221,9 @@ describe('a change whose snapshot could neither be written nor dropped (Redis cu
     }
   }
 
-  it('is read from MySQL by this process until Redis answers, then written over the stale entry', async () => {
+  const rawEntry = (productId: number) => redis.hgetall(`${prefix}:product:${productId}`);
+
+  it('is a miss to this process until Redis answers, then dropped for every process, its version kept', async () => {
     await withCacheBehindProxy(async (cache, network) => {
       await cache.writeThrough(snapshot(30, 1));
       await network.cut();
@@ -231,20 +233,58 @@ describe('a change whose snapshot could neither be written nor dropped (Redis cu
       await network.restore();
       // From the moment it is back, this process never serves the entry from before the change.
       expect(await cache.get(30)).toBeUndefined();
-      // And the entry is repaired for every process, without a read or a change to prompt it.
-      await vi.waitFor(async () => expect((await elsewhere().get(30))?.stockVersion).toBe(2), { timeout: 5_000 });
+      // And the entry is repaired for every process, without a read or a change to prompt it:
+      // no snapshot (the next read refills it from MySQL), and version 2 as a floor.
+      await vi.waitFor(async () => expect(await rawEntry(30)).toEqual({ v: '2', r: expect.any(String) }), { timeout: 5_000 });
+      expect(await elsewhere().get(30)).toBeUndefined();
+      await elsewhere().writeThrough(snapshot(30, 1));
+      expect(await elsewhere().get(30)).toBeUndefined();
+      await elsewhere().writeThrough(snapshot(30, 2));
       expect((await cache.get(30))?.stockVersion).toBe(2);
     });
   });
 
-  it('after a COMMIT in doubt whose drop failed, deletes the entry once Redis answers', async () => {
+  it('never brings back its older snapshot over a newer one that expired meanwhile', async () => {
+    await withCacheBehindProxy(async (cache, network) => {
+      await network.cut();
+      await cache.writeThrough(snapshot(32, 2));
+      // Another process wrote version 3 during the cut; its entry then expired.
+      await elsewhere().writeThrough(snapshot(32, 3));
+      await redis.del(`${prefix}:product:32`);
+      await network.restore();
+      await vi.waitFor(async () => expect((await rawEntry(32)).v).toBe('2'), { timeout: 5_000 });
+      // No snapshot of version 2 is served: the next read goes to MySQL (version 3).
+      expect(await elsewhere().get(32)).toBeUndefined();
+    });
+  });
+
+  it('while Redis is down, fails the reads of a product it owes (the reader\'s outage path), and says the debt once', async () => {
+    const warnings: string[] = [];
+    const counting = createLogger('test', 'silent');
+    const warn = vi.spyOn(counting, 'warn').mockImplementation(((_fields: unknown, message?: string) => void warnings.push(String(message))) as never);
+    await withCacheBehindProxy(async (cache, network) => {
+      await network.cut();
+      for (let attempt = 0; attempt < 3; attempt += 1) await cache.writeThrough(snapshot(33, 2));
+      const reads = await Promise.allSettled(Array.from({ length: 5 }, () => cache.get(33)));
+      expect(reads.map((read) => read.status)).toEqual(Array(5).fill('rejected'));
+      await network.restore();
+    }, counting);
+    warn.mockRestore();
+    expect(warnings.filter((message) => message.startsWith('cached product snapshot may show'))).toHaveLength(1);
+  });
+
+  it('after a COMMIT in doubt whose drop failed, drops the snapshot once Redis answers, keeping the version as a floor', async () => {
     await withCacheBehindProxy(async (cache, network) => {
       await cache.writeThrough(snapshot(31, 1));
       await network.cut();
-      await cache.forget(31);
+      // The commit would have made version 2; whether it did is unknown.
+      await cache.forget(31, 2);
       await network.restore();
       expect(await cache.get(31)).toBeUndefined();
-      await vi.waitFor(async () => expect(await redis.exists(`${prefix}:product:31`)).toBe(0), { timeout: 5_000 });
+      await vi.waitFor(async () => expect(await rawEntry(31)).toEqual({ v: '2', r: expect.any(String) }), { timeout: 5_000 });
+      // Another process's version 1, late, is refused.
+      await elsewhere().writeThrough(snapshot(31, 1));
+      expect(await elsewhere().get(31)).toBeUndefined();
     });
   });
 });

@@ -24,7 +24,13 @@ export const documentedCopy = <T extends TSchema>(schema: T, example: unknown): 
 // The headers the api sets, by which responses carry them.
 const requestIdHeader = { 'X-Request-Id': { type: 'string', description: 'The request id: the one sent, if sane (1..128 of `A-Z a-z 0-9 . _ : @ -`), else a generated one. Every log line of the request carries it.' } };
 const retryAfterHeader = { 'Retry-After': { type: 'integer', description: 'Seconds to wait before trying again.' } };
-const replayedHeader = { 'Idempotent-Replayed': { type: 'string', enum: ['true'], description: 'Set when this is the stored response to an earlier request with the same Idempotency-Key and body.' } };
+const replayedHeader = {
+  'Idempotent-Replayed': {
+    type: 'string',
+    enum: ['true'],
+    description: 'Set when this is the stored response to an earlier request with the same Idempotency-Key and body (never on 409 `idempotency_key_in_use`).',
+  },
+};
 
 /** Whether the route stores responses under an Idempotency-Key (the webhook answers duplicates in its body). */
 const repliesIdempotently = (schema: FastifySchema, url: string) =>
@@ -35,8 +41,9 @@ function documentResponse(schema: unknown, status: string, replayable: boolean):
   const headers = {
     ...requestIdHeader,
     ...(status === '503' ? retryAfterHeader : {}),
-    // A stored refusal is replayed too; only "still running" and "another body" never are.
-    ...(replayable && status !== '409' && status !== '422' && !status.startsWith('5') ? replayedHeader : {}),
+    // What is stored is what ran: the success, and the refusals of the operation itself (404,
+    // 409). A request refused before it ran (400, 413, 415), a 422 or a 5xx is never stored.
+    ...(replayable && (status.startsWith('2') || status === '404' || status === '409') ? replayedHeader : {}),
   };
   return { ...schema, headers, ...(EXAMPLE in schema ? { examples: [(schema as Documented)[EXAMPLE]] } : {}) };
 }

@@ -2,7 +2,7 @@ import type { Tx } from '@flash-sale/db';
 import { runCheckoutTransaction } from '../checkout-transaction.ts';
 import { publishCommit } from '../after-commit.ts';
 import type { CheckoutDeps } from '../deps.ts';
-import { lockOrder, lockUnsettledPaymentEventsOfOrders, type LockedOrder, type LockedPaymentEvent } from '../lock-order.ts';
+import { lockOrder, lockPaymentEventsById, type LockedOrder, type LockedPaymentEvent } from '../lock-order.ts';
 import { cancelPendingOrder } from '../orders/cancel-order.ts';
 import { finishPendingOrders } from '../orders/orders-sql.ts';
 import { isPastPaymentDeadline } from '../orders/payment-deadline.ts';
@@ -57,8 +57,8 @@ type Recorded = {
  * never appeared within WEBHOOK_ORPHAN_AFTER_SECONDS). Until then, a missing order defers it.
  *
  * Of two results for one pending order, the first received decides, whichever job runs first:
- * the order's unsettled events are locked together, in the order they were received, and the
- * earliest is applied before this one is judged against the state it left. The payment timeout
+ * the order's unsettled events are locked together and the earliest received is applied before
+ * this one is judged against the state it left. The payment timeout
  * decides by the same rule (orders/time-out-orders.ts), so a late worker changes nothing.
  */
 export async function applyPaymentEvent(
@@ -67,11 +67,17 @@ export async function applyPaymentEvent(
 ): Promise<ApplyPaymentEventResult> {
   await timeOutFirstIfLate(deps, paymentEventId);
   const result = await runCheckoutTransaction(deps, async (tx): Promise<(ApplyPaymentEventResult & { earlier?: Recorded }) | { deferred: number }> => {
-    // The event's order never changes, so a plain read finds it; then every unsettled event of
-    // that order is locked in one statement (rank 1), in the order they were received.
+    // The event's order never changes, so a plain read finds it and the order's other unsettled
+    // events; they are then locked by primary key (rank 1) and read again under the lock. An
+    // event stored meanwhile, but received earlier (its INSERT was still on its way), is missed:
+    // it then finds the order decided, and is a conflict. The receive path bounds that window
+    // (it gives up on a store that took half the grace).
     const target = await tx.paymentEvent.findUnique({ where: { id: paymentEventId }, select: { orderId: true } });
     if (!target) return { outcome: 'not_found' };
-    const unsettled = await lockUnsettledPaymentEventsOfOrders(tx, [target.orderId]);
+    const candidates = await tx.paymentEvent.findMany({ where: { orderId: target.orderId, outcome: null }, select: { id: true } });
+    const unsettled = (await lockPaymentEventsById(tx, [...new Set([paymentEventId, ...candidates.map(({ id }) => id)])]))
+      .filter((each) => each.outcome === null)
+      .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || a.id - b.id);
     const event = unsettled.find((each) => each.id === paymentEventId);
     if (!event) return { outcome: 'already_processed' };
     const now = deps.clock.now();

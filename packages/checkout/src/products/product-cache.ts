@@ -53,16 +53,6 @@ export interface ProductCache {
   forget(productId: number, version?: number): Promise<void>;
 }
 
-/**
- * What this process owes the cache: a committed change whose snapshot it could neither write nor
- * drop (Redis cut off, or too slow to answer), so the entry may still show the stock from before
- * it. The snapshot to write, or, for a change whose commit is in doubt, none (then the entry is
- * deleted). Until it is paid, this process reads the product from MySQL.
- */
-interface Unsynced {
-  snapshot?: ProductSnapshot;
-}
-
 /** The Lua script, registered once per connection with defineCommand (sent by EVALSHA). */
 type WithWriteIfNewer = Redis & {
   writeProductSnapshotIfNewer(key: string, version: number, json: string, ttlSeconds: number, runId: string): Promise<number>;
@@ -82,12 +72,15 @@ export function createProductCache(redis: Redis, options: { keyPrefix: string; t
     scripted.writeProductSnapshotIfNewer(keyOf(snapshot.id), snapshot.stockVersion, JSON.stringify(snapshot), options.ttlSeconds, await serverRunId());
 
   // A write-through that failed, and the drop after it too, would leave the entry showing the
-  // stock from before a committed change, to the change's own caller as well, once Redis answers
-  // again: for up to the TTL, on a product nobody changes meanwhile. So the process keeps what it
-  // owes (at most one entry per product) and pays it as soon as Redis is back: when the
-  // connection is ready again, or, if it never dropped (a Redis too slow to answer), at the next
-  // read or write of the cache. Until then its own reads of the product go to MySQL.
-  const unsynced = new Map<number, Unsynced>();
+  // stock from before a committed change once Redis answers again, to every process and for up
+  // to the TTL on a product nobody changes meanwhile. So the process keeps what it owes: per
+  // product, the version of the change (undefined for a drop without one, which is a plain DEL).
+  // It pays by that same drop, which never writes a snapshot and keeps the version as a floor,
+  // so the next read refills the entry from MySQL: a snapshot remembered through an outage could
+  // be older than one another process wrote meanwhile, and must never land on a key that expired.
+  // It pays as soon as the connection is ready again or, if it never dropped (a Redis too slow to
+  // answer), at the next use of the cache. Until then, its own reads of the product miss.
+  const unsynced = new Map<number, number | undefined>();
   let paying: Promise<void> | undefined;
   let waitingForReady = false;
   const payWhenReachable = (): void => {
@@ -111,34 +104,39 @@ export function createProductCache(redis: Redis, options: { keyPrefix: string; t
     });
   };
   const payUnsynced = async () => {
-    for (const [productId, owed] of unsynced) {
+    for (const [productId, version] of unsynced) {
       try {
-        await (owed.snapshot ? writeIfNewer(owed.snapshot) : redis.del(keyOf(productId)));
-        // Unless a newer debt replaced it meanwhile.
-        if (unsynced.get(productId) === owed) unsynced.delete(productId);
-        options.logger.info({ productId, stockVersion: owed.snapshot?.stockVersion }, 'cached product snapshot repaired');
+        await drop(productId, version);
       } catch {
         return;
       }
+      // Unless a newer debt replaced it meanwhile.
+      if (unsynced.get(productId) === version) unsynced.delete(productId);
+      options.logger.info({ productId, stockVersion: version }, 'cached product snapshot repaired');
     }
   };
-  const owe = (productId: number, owed: Unsynced) => {
-    unsynced.set(productId, owed);
-    options.logger.warn({ productId, stockVersion: owed.snapshot?.stockVersion }, 'cached product snapshot may show the stock from before a change; repairing it once Redis answers');
+  const owe = (productId: number, version: number | undefined) => {
+    const owed = unsynced.has(productId);
+    const before = unsynced.get(productId);
+    const merged = before === undefined || version === undefined ? (before ?? version) : Math.max(before, version);
+    unsynced.set(productId, merged);
+    // Said once per change owed, not once per failed write of it.
+    if (!owed || merged !== before) {
+      options.logger.warn({ productId, stockVersion: merged }, 'cached product snapshot may show the stock from before a change; repairing it once Redis answers');
+    }
     payWhenReachable();
   };
 
-  const forget = async (productId: number, version?: number): Promise<boolean> => {
-    const dropped =
-      version === undefined
-        ? redis.del(keyOf(productId))
-        : serverRunId().then((runId) => scripted.dropProductSnapshotUpTo(keyOf(productId), version, options.ttlSeconds, runId));
+  const drop = (productId: number, version: number | undefined): Promise<unknown> =>
+    version === undefined
+      ? redis.del(keyOf(productId))
+      : serverRunId().then((runId) => scripted.dropProductSnapshotUpTo(keyOf(productId), version, options.ttlSeconds, runId));
+  const forget = async (productId: number, version?: number): Promise<void> => {
     try {
-      await dropped;
-      return true;
+      await drop(productId, version);
     } catch (error) {
       options.logger.warn({ err: error, productId }, 'could not drop a cached product snapshot');
-      return false;
+      owe(productId, version);
     }
   };
 
@@ -158,16 +156,19 @@ export function createProductCache(redis: Redis, options: { keyPrefix: string; t
   return {
     get(productId) {
       payWhenReachable();
-      return unsynced.has(productId) ? Promise.resolve(undefined) : read(productId);
+      const cached = read(productId);
+      // An entry this process owes a repair is a miss; but Redis is still asked, so that a Redis
+      // that is down fails the read as for any product (the reader's outage path, said once).
+      return unsynced.has(productId) ? cached.then(() => undefined) : cached;
     },
 
     async writeThrough(snapshot) {
       payWhenReachable();
       try {
         await writeIfNewer(snapshot);
-        // This snapshot, read after the change owed (a read that missed), pays for it.
+        // A snapshot as new as the change owed (a read that missed, then MySQL) pays for it.
         const owed = unsynced.get(snapshot.id);
-        if (owed?.snapshot && owed.snapshot.stockVersion <= snapshot.stockVersion) {
+        if (owed !== undefined && owed <= snapshot.stockVersion) {
           unsynced.delete(snapshot.id);
           options.logger.info({ productId: snapshot.id, stockVersion: snapshot.stockVersion }, 'cached product snapshot repaired');
         }
@@ -175,18 +176,12 @@ export function createProductCache(redis: Redis, options: { keyPrefix: string; t
         // The commit stands; MySQL is the truth. Drop what is cached but keep this version, so
         // no older snapshot outlives this change (if Redis is down, reads fall back to MySQL).
         options.logger.error({ err: error, productId: snapshot.id, stockVersion: snapshot.stockVersion }, 'product cache write-through failed');
-        if (!(await forget(snapshot.id, snapshot.stockVersion))) owe(snapshot.id, { snapshot: newer(snapshot, unsynced.get(snapshot.id)?.snapshot) });
+        await forget(snapshot.id, snapshot.stockVersion);
       }
     },
 
-    async forget(productId, version) {
-      if (!(await forget(productId, version))) owe(productId, {});
-    },
+    forget,
   };
-}
-
-function newer(snapshot: ProductSnapshot, other: ProductSnapshot | undefined): ProductSnapshot {
-  return other && other.stockVersion > snapshot.stockVersion ? other : snapshot;
 }
 
 /** What a server without INFO (a managed Redis that disables it) counts as: the check is off. */
