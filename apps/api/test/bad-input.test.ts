@@ -170,13 +170,17 @@ describe('routing and request ids', () => {
     }
   });
 
-  it('echoes a sane X-Request-Id and generates one otherwise, on errors too', async () => {
-    const echoed = await request(t.url, 'GET', '/api/nope', { headers: { 'x-request-id': 'client-abc.123' } });
-    expect(echoed.headers.get('x-request-id')).toBe('client-abc.123');
+  it('echoes the X-Request-Id sent, printable ASCII up to 200 characters, and generates one otherwise, on errors too', async () => {
+    for (const sent of ['client-abc.123', 'has space!', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'x'.repeat(200)]) {
+      const echoed = await request(t.url, 'GET', '/api/nope', { headers: { 'x-request-id': sent } });
+      expect(echoed.headers.get('x-request-id')).toBe(sent);
+    }
     const generated = await request(t.url, 'GET', '/health/live');
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    const hostile = await request(t.url, 'GET', '/health/live', { headers: { 'x-request-id': 'a b\tc' } });
-    expect(hostile.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    for (const hostile of ['a b\tc', 'x'.repeat(201)]) {
+      const replaced = await request(t.url, 'GET', '/health/live', { headers: { 'x-request-id': hostile } });
+      expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
   });
 });
 

@@ -22,7 +22,7 @@ export function documented<T extends TSchema>(schema: T, example: unknown): T {
 export const documentedCopy = <T extends TSchema>(schema: T, example: unknown): T => documented({ ...schema }, example);
 
 // The headers the api sets, by which responses carry them.
-const requestIdHeader = { 'X-Request-Id': { type: 'string', description: 'The request id: the one sent, if sane (1..128 of `A-Z a-z 0-9 . _ : @ -`), else a generated one. Every log line of the request carries it.' } };
+const requestIdHeader = { 'X-Request-Id': { type: 'string', description: 'The request id: the one sent, if 1..200 printable ASCII characters, else a generated one. Every log line of the request carries it.' } };
 const retryAfterHeader = { 'Retry-After': { type: 'integer', description: 'Seconds to wait before trying again.' } };
 const replayedHeader = {
   'Idempotent-Replayed': {
