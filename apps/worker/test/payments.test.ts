@@ -364,6 +364,26 @@ describe('two contradictory results for one order, both received in time', () =>
   });
 });
 
+describe('an order\'s times', () => {
+  it('come from the clock that decided the order, as its created_at and payment deadline do', async () => {
+    await worker.close();
+    try {
+      const { orderId } = await pendingOrder();
+      const key = newKey();
+      await sendWebhook(t, { order_id: orderId, status: 'success' }, { key });
+      // A worker whose clock runs a minute ahead of MySQL's.
+      const deps: CheckoutDeps = { ...(await t.domain()), clock: { now: () => new Date(Date.now() + 60_000) } };
+      const before = Date.now();
+      await applyPaymentEvent(deps, (await eventOf(key)).id);
+      const order = await t.db.order.findUniqueOrThrow({ where: { id: orderId } });
+      expect(order.status).toBe('paid');
+      expect(order.updatedAt.getTime()).toBeGreaterThanOrEqual(before + 60_000);
+    } finally {
+      worker = await startWorker(t.config);
+    }
+  });
+});
+
 describe('the sweeper re-drives payment events', () => {
   /** A success stored a minute ago, as the api would have before answering 202, with no job. */
   const storeSuccessUnseen = (orderId: number, key: string) =>

@@ -12,10 +12,10 @@ import { timeOutOrders } from './time-out-orders.ts';
  * Inside a transaction holding the order's lock: cancels a pending order and gives its qty back.
  * The caller has checked that the order is pending, so stock returns exactly once.
  */
-export async function cancelPendingOrder(tx: Tx, order: LockedOrder, reason: CancelReason): Promise<ProductSnapshot> {
+export async function cancelPendingOrder(tx: Tx, order: LockedOrder, reason: CancelReason, at: Date): Promise<ProductSnapshot> {
   // Product X lock first, then the order row (see the FK rule in lock-order.ts).
   const snapshot = await returnStock(tx, order.productId, order.qty);
-  await finishPendingOrders(tx, [order.id], { status: 'cancelled', reason });
+  await finishPendingOrders(tx, [order.id], { status: 'cancelled', reason }, at);
   return snapshot;
 }
 

@@ -59,9 +59,9 @@ export async function timeOutOrders(
 
     // Stock first (the products' X locks), then the order rows: the FK rule in lock-order.ts.
     const snapshots = await returnStockInBulk(tx, [...timedOut, ...failed.map(({ order }) => order)]);
-    await finishPendingOrders(tx, timedOut.map((order) => order.id), { status: 'cancelled', reason: 'payment_timeout' });
-    await finishPendingOrders(tx, failed.map(({ order }) => order.id), { status: 'cancelled', reason: 'payment_failed' });
-    await finishPendingOrders(tx, paid.map(({ order }) => order.id), { status: 'paid' });
+    await finishPendingOrders(tx, timedOut.map((order) => order.id), { status: 'cancelled', reason: 'payment_timeout' }, now);
+    await finishPendingOrders(tx, failed.map(({ order }) => order.id), { status: 'cancelled', reason: 'payment_failed' }, now);
+    await finishPendingOrders(tx, paid.map(({ order }) => order.id), { status: 'paid' }, now);
     await recordPaymentEventOutcomes(
       tx,
       decidedByPayment.map(({ event }) => ({

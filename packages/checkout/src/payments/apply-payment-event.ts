@@ -92,8 +92,8 @@ export async function applyPaymentEvent(
       // Every result still unsettled for a pending order was received in time (a late one has
       // had the timeout run first, timeOutFirstIfLate), so the earliest received decides.
       const first = unsettled[0]!;
-      earlier = first === event ? undefined : await applyToPending(tx, first, order);
-      recorded = earlier ? judgeAgainstFinal(event, earlier.finalized!.status, earlier.finalized!.reason) : await applyToPending(tx, event, order);
+      earlier = first === event ? undefined : await applyToPending(tx, first, order, now);
+      recorded = earlier ? judgeAgainstFinal(event, earlier.finalized!.status, earlier.finalized!.reason) : await applyToPending(tx, event, order, now);
     } else if (order) {
       recorded = judgeAgainstFinal(event, order.status, order.cancelReason);
     } else if (now.getTime() - event.receivedAt.getTime() >= deps.settings.webhookOrphanAfterSeconds * 1000) {
@@ -146,12 +146,12 @@ async function timeOutFirstIfLate(deps: Parameters<typeof timeOutOrders>[0], pay
 }
 
 /** The result decides the pending order: paid, or cancelled with its stock back. */
-async function applyToPending(tx: Tx, event: LockedPaymentEvent, order: LockedOrder): Promise<Recorded> {
+async function applyToPending(tx: Tx, event: LockedPaymentEvent, order: LockedOrder, now: Date): Promise<Recorded> {
   if (event.result === 'success') {
-    await finishPendingOrders(tx, [order.id], { status: 'paid' });
+    await finishPendingOrders(tx, [order.id], { status: 'paid' }, now);
     return { eventId: event.id, outcome: 'applied', detail: 'order paid', finalized: { status: 'paid', reason: null } };
   }
-  const snapshot = await cancelPendingOrder(tx, order, 'payment_failed');
+  const snapshot = await cancelPendingOrder(tx, order, 'payment_failed', now);
   return { eventId: event.id, outcome: 'applied', detail: 'order cancelled (payment_failed)', finalized: { status: 'cancelled', reason: 'payment_failed' }, snapshot };
 }
 
