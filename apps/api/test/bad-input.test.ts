@@ -206,9 +206,9 @@ describe('what the HTTP layer answers before any route runs', () => {
 
   it('a query string with valid escapes is decoded as usual', async () => {
     // %32 is "2".
-    const response = await request(t.url, 'GET', '/api/products?limit=%32');
-    expect(response.status).toBe(200);
-    expect(response.body.items.length).toBeLessThanOrEqual(2);
+    const escaped = await request(t.url, 'GET', '/api/products?limit=%32');
+    expect(escaped.status).toBe(200);
+    expect(escaped.body).toEqual((await request(t.url, 'GET', '/api/products?limit=2')).body);
   });
 
   it('an :id longer than the router allows -> 400 validation_failed, not 414', async () => {

@@ -142,6 +142,15 @@ export class IdempotencyKeyReusedError extends AppError {
   }
 }
 
+/** Anything no other class covers: a bug. Its message says nothing of the cause, which is logged. */
+export class InternalError extends AppError {
+  readonly status = 500;
+  readonly code = 'internal_error';
+  constructor() {
+    super('An unexpected error occurred; it has been logged.');
+  }
+}
+
 /** A store is unreachable or contention did not resolve: the client should retry later. */
 export class ServiceUnavailableError extends AppError {
   readonly status = 503;

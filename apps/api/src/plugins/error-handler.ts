@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { RouteNotFoundError, ServiceUnavailableError, toErrorEnvelope } from '@flash-sale/errors';
+import { InternalError, RouteNotFoundError, ServiceUnavailableError, toErrorEnvelope } from '@flash-sale/errors';
 import { toAppError } from './to-app-error.ts';
 
 /**
@@ -15,7 +15,7 @@ export const errorHandlerPlugin = fp(async (app) => {
     const appError = toAppError(error, { contentType: request.headers['content-type'], bodyLimit: app.initialConfig.bodyLimit ?? 0 });
     if (!appError) {
       request.log.error({ err: error }, 'unexpected error');
-      return reply.code(500).send({ error: { code: 'internal_error', message: 'An unexpected error occurred; it has been logged.' } });
+      return reply.code(500).send(toErrorEnvelope(new InternalError()));
     }
     if (appError instanceof ServiceUnavailableError) {
       request.log.error({ err: appError.cause ?? appError, code: appError.code }, appError.message);

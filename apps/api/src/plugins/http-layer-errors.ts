@@ -32,7 +32,7 @@ export function hasUndecodableQuery(url: string): boolean {
   const start = url.indexOf('?');
   if (start === -1 || !url.includes('%', start)) return false;
   try {
-    decodeURIComponent(url.slice(start + 1).replaceAll('+', ' '));
+    decodeURIComponent(url.slice(start + 1));
     return false;
   } catch {
     return true;

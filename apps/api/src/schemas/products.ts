@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { ValidationFailedError } from '@flash-sale/errors';
 import { Id, Money } from './common.ts';
 import { documented } from './documented.ts';
 
@@ -31,5 +32,5 @@ export const ProductPage = documented(Type.Object(
 
 /** The list's own validation_failed example: its fields are in the query string. */
 export const invalidListQueryExample = {
-  validation_failed: { message: 'Invalid querystring: limit.', details: { fields: [{ in: 'querystring', field: 'limit', message: 'Expected integer to be less or equal to 100' }] } },
+  validation_failed: new ValidationFailedError('Invalid querystring: limit.', { fields: [{ in: 'querystring', field: 'limit', message: 'Expected integer to be less or equal to 100' }] }),
 };

@@ -65,16 +65,19 @@ export async function applyPaymentEvent(
   deps: Pick<CheckoutDeps, 'db' | 'clock' | 'productCache' | 'logger' | 'settings' | 'metrics'>,
   paymentEventId: number,
 ): Promise<ApplyPaymentEventResult> {
-  await timeOutFirstIfLate(deps, paymentEventId);
+  // A plain read: the event's order and received_at never change, and its outcome is read again
+  // under its lock below.
+  const stored = await deps.db.paymentEvent.findUnique({ where: { id: paymentEventId }, select: { orderId: true, receivedAt: true, outcome: true } });
+  if (!stored) return { outcome: 'not_found' };
+  if (stored.outcome !== null) return { outcome: 'already_processed' };
+  await timeOutFirstIfLate(deps, paymentEventId, stored);
   const result = await runCheckoutTransaction(deps, async (tx): Promise<(ApplyPaymentEventResult & { earlier?: Recorded }) | { deferred: number }> => {
-    // The event's order never changes, so a plain read finds it and the order's other unsettled
-    // events; they are then locked by primary key (rank 1) and read again under the lock. An
-    // event stored meanwhile, but received earlier (its INSERT was still on its way), is missed:
-    // it then finds the order decided, and is a conflict. The receive path bounds that window
-    // (it gives up on a store that took half the grace).
-    const target = await tx.paymentEvent.findUnique({ where: { id: paymentEventId }, select: { orderId: true } });
-    if (!target) return { outcome: 'not_found' };
-    const candidates = await tx.paymentEvent.findMany({ where: { orderId: target.orderId, outcome: null }, select: { id: true } });
+    // The order's other unsettled events, by a plain read; they are then locked by primary key
+    // (rank 1) and read again under the lock. An event stored meanwhile, but received earlier
+    // (its INSERT was still on its way), is missed: it then finds the order decided, and is a
+    // conflict. The receive path bounds that window (it gives up on a store that took half the
+    // grace).
+    const candidates = await tx.paymentEvent.findMany({ where: { orderId: stored.orderId, outcome: null }, select: { id: true } });
     const unsettled = (await lockPaymentEventsById(tx, [...new Set([paymentEventId, ...candidates.map(({ id }) => id)])]))
       .filter((each) => each.outcome === null)
       .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || a.id - b.id);
@@ -135,9 +138,11 @@ export async function applyPaymentEvent(
  * first, through its own path, which sees every result of the order; whichever job comes first,
  * the outcome is the same. Plain reads here; the timeout and the apply lock what they need.
  */
-async function timeOutFirstIfLate(deps: Parameters<typeof timeOutOrders>[0], paymentEventId: number): Promise<void> {
-  const event = await deps.db.paymentEvent.findUnique({ where: { id: paymentEventId }, select: { orderId: true, receivedAt: true, outcome: true } });
-  if (!event || event.outcome !== null) return;
+async function timeOutFirstIfLate(
+  deps: Parameters<typeof timeOutOrders>[0],
+  paymentEventId: number,
+  event: { orderId: number; receivedAt: Date },
+): Promise<void> {
   const order = await deps.db.order.findUnique({ where: { id: event.orderId }, select: { status: true, paymentDueAt: true } });
   if (order?.status !== 'pending' || event.receivedAt.getTime() <= order.paymentDueAt.getTime()) return;
   // Within the grace a result received in time may still be landing: wait for the timeout's turn.
