@@ -1,19 +1,8 @@
 /**
- * The CLI's exit codes. Scripts and alerting depend on them, so they are documented in
- * `flash-sale --help` and never reused for anything else.
+ * The CLI's exit codes. Scripts and alerting depend on them, so they are never reused for
+ * anything else, and what each means is written once, in `flash-sale --help` (exitCodeHelp).
  */
-export const ExitCode = {
-  /** Done; for an action: it changed something. */
-  ok: 0,
-  /** A finding: the audit found problems, or an action found nothing to act on. */
-  finding: 1,
-  /** Usage: unknown command, queue, option or value; destructive without --yes off a terminal. */
-  usage: 2,
-  /** MySQL or Redis could not be reached, stopped answering, or stayed too busy to answer. */
-  unreachable: 3,
-  /** Anything else: a bug or an error nobody anticipated, never a finding. */
-  unexpected: 4,
-} as const;
+export const ExitCode = { ok: 0, finding: 1, usage: 2, unreachable: 3, unexpected: 4 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -1,13 +1,10 @@
 // flash-sale: the ops CLI. Runs one command, closes every connection it opened and exits with
 // a documented code (see exit-codes.ts, or `flash-sale --help`).
-import type { CliContext } from './commands/cli-context.ts';
 import { ExitCode } from './exit-codes.ts';
 import { buildProgram } from './program.ts';
-import { printError } from './output.ts';
 import { reportFailure } from './report-failure.ts';
 import { withDeadline } from '@flash-sale/queues';
-import { reasonOf } from './stores/reachability.ts';
-import { createSession } from './stores/session.ts';
+import { createSession, type CliContext } from './stores/session.ts';
 
 const CLOSE_DEADLINE_MS = 1_000;
 
@@ -17,7 +14,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 // Thrown outside the command's own promise chain (in an event handler, a promise nobody awaits):
-// an unexpected failure too. Node's own exit code for it, 1, would read as a finding.
+// reported like any other failure (exit 3 for a store that went away, else 4). Node's own exit
+// code for it, 1, would read as a finding.
 process.on('uncaughtException', (error) => void crash(error));
 process.on('unhandledRejection', (reason) => void crash(reason));
 
@@ -27,8 +25,7 @@ async function crash(error: unknown): Promise<void> {
     const { isStrayDriverInitError } = await import('@flash-sale/db');
     if (isStrayDriverInitError(error)) return;
   }
-  printError(`unexpected failure: ${reasonOf(error)}`);
-  process.exit(ExitCode.unexpected);
+  process.exit(await reportFailure(error));
 }
 
 const context: CliContext = { session: createSession(), exitCode: ExitCode.ok };

@@ -1,4 +1,4 @@
-import { Argument, InvalidArgumentError } from 'commander';
+import { Argument, InvalidArgumentError } from '@commander-js/extra-typings';
 import { queueNames, type QueueName } from '@flash-sale/queues';
 
 // Argument parsers for commander. Throwing InvalidArgumentError makes commander print the

@@ -1,6 +1,7 @@
 import { styleText } from 'node:util';
 import Table from 'cli-table3';
 import prettyMilliseconds from 'pretty-ms';
+import type { CountedState, QueueOverview } from './queue-ops/queue-overview.ts';
 
 // Everything the CLI writes. Output goes straight to the process streams: this is a terminal
 // program, not a service, so there is no logger in between. Reports go to stdout, errors and
@@ -66,5 +67,17 @@ export function excerpt(text: string | null | undefined, max = 60): string {
 /** A count that is bad news when it is not 0 (failed jobs) stands out in red. */
 export const redUnlessZero = (count: number) => (count > 0 ? paintOut('red', String(count)) : String(count));
 
-/** A queue's status cell: paused stands out, running is green. */
-export const queueStatus = (paused: boolean) => (paused ? paintOut('yellow', 'paused') : paintOut('green', 'running'));
+/**
+ * Queues as a table (`queues`, `watch`): name, status (paused stands out), the counts of `states`
+ * (failed in red), then any `extra` columns.
+ */
+export function renderQueueTable(overviews: QueueOverview[], states: readonly CountedState[], extra?: { head: string[]; cells: (overview: QueueOverview) => (string | number)[] }): string {
+  const head = ['queue', 'status', ...states, ...(extra?.head ?? [])];
+  const rows = overviews.map((overview) => [
+    overview.name,
+    overview.paused ? paintOut('yellow', 'paused') : paintOut('green', 'running'),
+    ...states.map((state) => (state === 'failed' ? redUnlessZero(overview.counts.failed) : overview.counts[state])),
+    ...(extra?.cells(overview) ?? []),
+  ]);
+  return renderTable(head, rows, { alignRight: head.map((_, index) => index).slice(2) });
+}

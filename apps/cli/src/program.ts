@@ -1,6 +1,6 @@
-import { Command } from 'commander';
+import { Command } from '@commander-js/extra-typings';
 import { registerAuditCommand } from './commands/audit-command.ts';
-import type { CliContext } from './commands/cli-context.ts';
+import type { CliContext } from './stores/session.ts';
 import { registerJobActions } from './commands/job-actions.ts';
 import { registerJobCommand } from './commands/job-command.ts';
 import { registerJobsCommand } from './commands/jobs-command.ts';

@@ -1,4 +1,4 @@
-import { CommanderError } from 'commander';
+import { CommanderError } from '@commander-js/extra-typings';
 import { ServiceUnavailableError } from '@flash-sale/errors';
 import { CliError, ExitCode } from './exit-codes.ts';
 import { printError } from './output.ts';
@@ -31,9 +31,11 @@ export async function reportFailure(error: unknown): Promise<ExitCode> {
  */
 async function storeUnavailable(error: unknown): Promise<string | undefined> {
   let wrapped: ServiceUnavailableError | undefined;
-  for (const link of causeChain(error)) {
-    if (isPrismaError(link)) {
-      // Imported here only: @flash-sale/db loads Prisma, which queue commands never need.
+  // Outermost first; no chain of ours is ten deep, so the bound only ends a cycle.
+  for (let link = error, depth = 0; link instanceof Error && depth < 10; link = link.cause, depth++) {
+    // Prisma's errors are the only ones that can say MySQL is unavailable; @flash-sale/db is
+    // imported for them only, as it loads Prisma, which queue commands never need.
+    if (link.name.startsWith('PrismaClient')) {
       const { isDatabaseUnavailableError } = await import('@flash-sale/db');
       if (isDatabaseUnavailableError(link)) return `lost MySQL: ${reasonOf(link)}`;
     }
@@ -41,19 +43,4 @@ async function storeUnavailable(error: unknown): Promise<string | undefined> {
     if (link instanceof ServiceUnavailableError) wrapped ??= link;
   }
   return wrapped ? `service unavailable: ${reasonOf(wrapped)}` : undefined;
-}
-
-/** The error and its causes, outermost first (a cycle ends the walk). */
-function causeChain(error: unknown): unknown[] {
-  const chain: unknown[] = [];
-  for (let link = error; link !== undefined && link !== null && !chain.includes(link); link = (link as { cause?: unknown }).cause) {
-    chain.push(link);
-    if (typeof link !== 'object') break;
-  }
-  return chain;
-}
-
-/** Prisma's errors, the only ones that can say MySQL is unavailable (checked by @flash-sale/db). */
-function isPrismaError(error: unknown): boolean {
-  return error instanceof Error && error.name.startsWith('PrismaClient');
 }

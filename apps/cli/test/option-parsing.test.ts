@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from '@commander-js/extra-typings';
 import { describe, expect, it } from 'vitest';
 import { parseDuration, parseIntervalMs, parsePositiveInteger, parseQueueName } from '../src/options.ts';
 import { formatDuration } from '../src/output.ts';

@@ -1,13 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { Queue, QueueEvents, Worker } from 'bullmq';
-import { createWorkerRedis, type JobQueues } from '@flash-sale/queues';
+import { createWorkerRedis } from '@flash-sale/queues';
 import { deleteRedisPrefix, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { JobRates, redisNowMs, windowStartEventId } from '../src/watch/job-rates.ts';
 import { listenForInterrupts, signalExitCode } from '../src/watch/interrupts.ts';
-import { createQueueStatsReader, RefreshPendingError, type QueueStats } from '../src/watch/read-queue-stats.ts';
-import { runWatchLoop } from '../src/watch/watch-loop.ts';
+import { runWatchLoop, type QueueStats } from '../src/watch/watch-loop.ts';
 
 // watch's refresh and quit logic, in process: a refresh is never doubled up, and quitting never
 // waits for one.
@@ -57,25 +56,30 @@ describe('JobRates', () => {
   });
 });
 
-describe.concurrent('the queue stats reader', () => {
-  it('keeps one read in flight: a tick while one is pending is skipped, not started beside it', async () => {
-    const clock = deferred<[string, string]>();
-    const time = vi.fn(() => clock.promise);
-    const stub = { time } as unknown as Redis;
-    const queue = { getJobCounts: async () => ({}), isPaused: async () => false };
-    const jobs = { queue: () => queue } as unknown as JobQueues;
-    const read = createQueueStatsReader(jobs, stub, new Map());
+describe.concurrent('the watch loop', () => {
+  it('keeps one read in flight: frames after a read outlived its deadline wait for that read, not a second one', async () => {
+    const stopped = new AbortController();
+    const late = deferred<QueueStats>();
+    const good: QueueStats = { overviews: [], rates: new Map([['hold-expiry', { completedPerMinute: 3, failedPerMinute: 1 }]]) };
+    const readStats = vi.fn<() => Promise<QueueStats>>().mockReturnValueOnce(late.promise).mockResolvedValue(good);
+    const draw = vi.fn<(stats: QueueStats, problem: string | undefined) => void>();
+    const loop = runWatchLoop({ readStats, draw, intervalMs: 10, deadlineMs: 30, signal: stopped.signal });
+    try {
+      await vi.waitFor(() => expect(draw.mock.calls.length).toBeGreaterThanOrEqual(3));
+      expect(readStats).toHaveBeenCalledTimes(1);
+      const framesWhileLate = draw.mock.calls.length;
+      expect(draw.mock.calls.map(([, problem]) => problem)).toEqual(Array(framesWhileLate).fill('Redis did not answer within 30 ms'));
 
-    const first = read();
-    await expect(read()).rejects.toBeInstanceOf(RefreshPendingError);
-    expect(time).toHaveBeenCalledTimes(1);
-
-    clock.resolve(['1700000000', '0']);
-    await expect(first).resolves.toMatchObject({ overviews: expect.any(Array) });
-    // Settled: the next tick reads again.
-    time.mockResolvedValueOnce(['1700000001', '0']);
-    await expect(read()).resolves.toMatchObject({ overviews: expect.any(Array) });
-    expect(time).toHaveBeenCalledTimes(2);
+      // The late answer is drawn, and only then is Redis read again.
+      late.resolve(good);
+      await vi.waitFor(() => expect(readStats.mock.calls.length).toBeGreaterThanOrEqual(2));
+      const firstGoodDraw = draw.mock.calls.findIndex(([stats, problem]) => stats === good && problem === undefined);
+      expect(firstGoodDraw).toBeGreaterThanOrEqual(framesWhileLate);
+      expect(readStats.mock.invocationCallOrder[1]).toBeGreaterThan(draw.mock.invocationCallOrder[firstGoodDraw]!);
+    } finally {
+      stopped.abort();
+      await loop;
+    }
   });
 });
 
@@ -85,7 +89,7 @@ describe.concurrent('quitting watch', () => {
     const readStats = vi.fn(() => new Promise<QueueStats>(() => undefined));
     const draw = vi.fn();
     let ended = false;
-    const loop = runWatchLoop({ readStats, draw, intervalMs: 100, signal: stopped.signal }).then(() => (ended = true));
+    const loop = runWatchLoop({ readStats, draw, intervalMs: 100, deadlineMs: 10_000, signal: stopped.signal }).then(() => (ended = true));
     await vi.waitFor(() => expect(readStats).toHaveBeenCalledTimes(1));
     stopped.abort();
     await vi.waitFor(() => expect(ended).toBe(true), { timeout: 1_000 });
@@ -96,14 +100,14 @@ describe.concurrent('quitting watch', () => {
   it('keeps drawing the last good counts, with the reason, when a refresh fails', async () => {
     const stopped = new AbortController();
     const good: QueueStats = { overviews: [], rates: new Map([['hold-expiry', { completedPerMinute: 7, failedPerMinute: 0 }]]) };
-    const readStats = vi.fn<() => Promise<QueueStats>>().mockResolvedValueOnce(good).mockRejectedValue(new RefreshPendingError());
+    const readStats = vi.fn<() => Promise<QueueStats>>().mockResolvedValueOnce(good).mockRejectedValue(new Error('Command timed out'));
     const draw = vi.fn((_stats: QueueStats, problem: string | undefined) => {
       if (problem) stopped.abort();
     });
-    await runWatchLoop({ readStats, draw, intervalMs: 100, signal: stopped.signal });
+    await runWatchLoop({ readStats, draw, intervalMs: 100, deadlineMs: 10_000, signal: stopped.signal });
     expect(draw.mock.calls).toEqual([
       [good, undefined],
-      [good, 'Redis has not answered the previous refresh yet'],
+      [good, 'Command timed out'],
     ]);
   });
 

@@ -3,7 +3,7 @@ export { isConnectFailure, type AvailabilityListener } from './fail-fast-adapter
 export { runTransaction, type TransactionOptions } from './run-transaction.ts';
 export { isDatabaseUnavailableError, isRetryableTransactionError, isUniqueViolation, lockContention, mysqlErrorCode, mysqlUnavailable } from './db-errors.ts';
 export { parseDatabaseUrl } from './connection-options.ts';
-export { connectionRefusal } from './connection-refusal.ts';
+export { connectionProblem, type ConnectionProblem } from './connection-problem.ts';
 export { applyMigrations, MigrationError, type MigrationReport } from './migrate/apply-migrations.ts';
 export { Prisma } from './generated/prisma/client.ts';
 // The status enums as the schema declares them: the one definition of each (no hand-written unions).

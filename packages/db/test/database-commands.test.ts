@@ -37,6 +37,17 @@ describe('db:migrate and db:seed configuration', () => {
     expect(JSON.parse(lines[0]!)).not.toHaveProperty('err');
   }, 30_000);
 
+  it('db:seed where nothing listens says so in one line at once and exits 1', async () => {
+    const started = Date.now();
+    const result = await run(seed, { DATABASE_URL: 'mysql://root@127.0.0.1:9/fs_nobody_listens' });
+    expect(result.status).toBe(1);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toEqual(expect.objectContaining({ level: 'fatal', msg: 'MySQL does not answer the seed: connect ECONNREFUSED 127.0.0.1:9' }));
+    // Not the pool's 5 s acquire timeout: the refused port is known at once.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  }, 30_000);
+
   it('need no webhook secret, and ignore a bad one, even with NODE_ENV=production', async () => {
     const name = uniqueName(TEST_DATABASE_PREFIX);
     created.push(name);

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '@flash-sale/config';
-import { connectionRefusal, createDb, pingDatabase, type Db } from '@flash-sale/db';
+import { connectionProblem, createDb, pingDatabase, type Db } from '@flash-sale/db';
 import type { Logger } from '@flash-sale/logger';
 import { createFailFastRedis, createJobQueues, logConnectionHealth, redisReady, type JobQueues } from '@flash-sale/queues';
 import { probeStore, type StoreStatus } from './store-status.ts';
@@ -74,8 +74,8 @@ export function openStores(config: Pick<Config, 'databaseUrl' | 'redisUrl' | 're
             logger.error({ err: error }, 'MySQL is not answering at start-up; requests that need it get 503 until it does');
             // A pool that is refused (no such database, access denied) retries until it times
             // out, which reads as the above: say what MySQL itself said, when it said one.
-            void connectionRefusal(config.databaseUrl).then((refusal) => {
-              if (refusal && !closing) logger.error(`MySQL refuses this process: ${refusal}`);
+            void connectionProblem(config.databaseUrl).then((problem) => {
+              if (problem?.refused && !closing) logger.error(`MySQL refuses this process: ${problem.reason}`);
             });
           },
         ),

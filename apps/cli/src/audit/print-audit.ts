@@ -42,7 +42,14 @@ export function printAudit(audit: StockAudit, options: { overdueAfterSeconds: nu
   printLine(`\nIdempotency keys: ${keys.stored} stored, ${keys.pastRetention} past their 24 h (the sweeper purges these in batches)`);
 }
 
-export function printRepairs(repairs: { productId: number; code: string; repair: StockRepair | undefined }[]): void {
+export interface ProductRepair {
+  productId: number;
+  code: string;
+  /** Undefined when the product was right by the time its row was locked. */
+  repair: StockRepair | undefined;
+}
+
+export function printRepairs(repairs: ProductRepair[]): void {
   printLine(paintOut('bold', '\nRepairs'));
   for (const { productId, code, repair } of repairs) {
     printLine(

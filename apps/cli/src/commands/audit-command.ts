@@ -1,23 +1,9 @@
-import type { Command } from 'commander';
-import type { StockRepair } from '@flash-sale/checkout';
+import type { Command } from '@commander-js/extra-typings';
 import { ExitCode } from '../exit-codes.ts';
 import { parseNonNegativeInteger } from '../options.ts';
 import { printJson } from '../output.ts';
-import { printAudit, printAuditSummary, printRepairs } from '../audit/print-audit.ts';
-import type { CliContext } from './cli-context.ts';
-
-interface ProductRepair {
-  productId: number;
-  code: string;
-  /** Undefined when the product was right by the time its row was locked. */
-  repair: StockRepair | undefined;
-}
-
-interface AuditOptions {
-  fix?: boolean;
-  json?: boolean;
-  overdueAfter: number;
-}
+import { printAudit, printAuditSummary, printRepairs, type ProductRepair } from '../audit/print-audit.ts';
+import type { CliContext } from '../stores/session.ts';
 
 export function registerAuditCommand(program: Command, context: CliContext): void {
   program
@@ -27,7 +13,7 @@ export function registerAuditCommand(program: Command, context: CliContext): voi
     .option('--overdue-after <seconds>', 'an active hold this long past expires_at is overdue', parseNonNegativeInteger, 60)
     .option('--json', 'print JSON only: { ok, products, overdueHoldCount, overdueHolds (the first 1,000), holdsWithoutJob, idempotencyKeys: { stored, pastRetention }, repairs? }')
     .addHelpText('after', '\nExits 1 on any finding. With --fix, stock mismatches that were repaired no longer count;\noverdue holds, missing expiry jobs and a ledger outside 0..total_stock cannot be fixed here\nand still exit 1.')
-    .action(async (options: AuditOptions) => {
+    .action(async (options) => {
       const runtime = await context.session.runtime();
       const { auditStock, repairProductStock } = await import('@flash-sale/checkout');
       const now = runtime.deps.clock.now();

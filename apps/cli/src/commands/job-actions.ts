@@ -1,18 +1,16 @@
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { ErrorCode, type Job, type JobState, type Queue } from 'bullmq';
 import type { QueueName } from '@flash-sale/queues';
 import { finding, usageError } from '../exit-codes.ts';
 import { queueArgument } from '../options.ts';
 import { printLine } from '../output.ts';
-import type { CliContext } from './cli-context.ts';
+import type { CliContext } from '../stores/session.ts';
 import { confirmOrAbort, requireConfirmable } from './confirm.ts';
 
 // What an operator does to one job: run a failed one again, run a delayed one now, delete one.
 // Each acts only on a job in the state it applies to, and says what it did.
 
 export function registerJobActions(program: Command, context: CliContext): void {
-  const queueOf = async (name: QueueName) => (await context.session.queues()).jobs.queue(name);
-
   program
     .command('retry')
     .description('move a failed job, or every failed job (--all-failed), back to waiting')
@@ -20,13 +18,13 @@ export function registerJobActions(program: Command, context: CliContext): void 
     .argument('[id]', 'the failed job to retry')
     .option('--all-failed', 'retry every failed job of the queue (asks first unless --yes)')
     .option('-y, --yes', 'do not ask for confirmation (required off a terminal with --all-failed)')
-    .action(async (queueName: QueueName, id: string | undefined, options: { allFailed?: boolean; yes?: boolean }) => {
+    .action(async (queueName, id, options) => {
       if (Boolean(id) === Boolean(options.allFailed)) throw usageError('give either a job id or --all-failed.');
       if (options.allFailed) {
         requireConfirmable(options.yes, 'retry --all-failed');
-        return retryAllFailed(await queueOf(queueName), options.yes);
+        return retryAllFailed(await context.session.queue(queueName), options.yes);
       }
-      const { job, state } = await findJob(await queueOf(queueName), id!);
+      const { job, state } = await findJob(await context.session.queue(queueName), id!);
       // Only a failed job is retried: re-running a completed one would redo its side effects.
       if (state !== 'failed') throw finding(`job ${id} in ${queueName} is ${state}, not failed; nothing to retry.`);
       await job.retry('failed');
@@ -38,8 +36,8 @@ export function registerJobActions(program: Command, context: CliContext): void 
     .description('run a delayed job now: move it from delayed to waiting')
     .addArgument(queueArgument())
     .argument('<id>', 'the delayed job, e.g. hold-12')
-    .action(async (queueName: QueueName, id: string) => {
-      const { job, state } = await findJob(await queueOf(queueName), id);
+    .action(async (queueName, id) => {
+      const { job, state } = await findJob(await context.session.queue(queueName), id);
       if (state !== 'delayed') throw finding(`job ${id} in ${queueName} is ${state}, not delayed; nothing to promote.`);
       // Safe for the domain: a job that runs early (an expiry before expires_at) puts itself back.
       await job.promote();
@@ -53,9 +51,9 @@ export function registerJobActions(program: Command, context: CliContext): void 
     .argument('<id>', 'the job, e.g. hold-12')
     .option('-y, --yes', 'do not ask for confirmation (required off a terminal)')
     .addHelpText('after', '\nRemoving a hold-expiry or order-timeout job leaves its hold or order to the sweeper.')
-    .action(async (queueName: QueueName, id: string, options: { yes?: boolean }) => {
+    .action(async (queueName, id, options) => {
       requireConfirmable(options.yes, 'remove');
-      const queue = await queueOf(queueName);
+      const queue = await context.session.queue(queueName);
       const { job, state } = await findJob(queue, id);
       await confirmOrAbort(options.yes, `Remove job ${id} (${state}) from ${queueName}?`);
       const removed = await queue.remove(id).catch((error: unknown) => {

@@ -1,10 +1,9 @@
-import type { Command } from 'commander';
-import type { QueueName } from '@flash-sale/queues';
+import type { Command } from '@commander-js/extra-typings';
 import { finding } from '../exit-codes.ts';
 import { queueArgument } from '../options.ts';
 import { paintOut, printJson, printLine, renderTable } from '../output.ts';
 import { readJobDetails, type JobDetails } from '../queue-ops/job-details.ts';
-import type { CliContext } from './cli-context.ts';
+import type { CliContext } from '../stores/session.ts';
 
 export function registerJobCommand(program: Command, context: CliContext): void {
   program
@@ -13,9 +12,8 @@ export function registerJobCommand(program: Command, context: CliContext): void 
     .addArgument(queueArgument())
     .argument('<id>', 'job id, e.g. hold-12')
     .option('--json', 'print JSON only')
-    .action(async (queueName: QueueName, id: string, options: { json?: boolean }) => {
-      const { jobs } = await context.session.queues();
-      const details = await readJobDetails(jobs.queue(queueName), id);
+    .action(async (queueName, id, options) => {
+      const details = await readJobDetails(await context.session.queue(queueName), id);
       if (!details) throw finding(`no job '${id}' in queue ${queueName}.`);
       if (options.json) return printJson(details);
       printJobDetails(details);

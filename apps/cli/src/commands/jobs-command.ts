@@ -1,16 +1,8 @@
-import { Option, type Command } from 'commander';
-import type { QueueName } from '@flash-sale/queues';
+import { Option, type Command } from '@commander-js/extra-typings';
 import { parsePositiveInteger, queueArgument } from '../options.ts';
 import { excerpt, formatDuration, paintOut, printJson, printLine, renderTable } from '../output.ts';
-import { listableStates, listJobs, type ListableState } from '../queue-ops/list-jobs.ts';
-import type { CliContext } from './cli-context.ts';
-
-interface JobsOptions {
-  state?: ListableState;
-  limit: number;
-  page: number;
-  json?: boolean;
-}
+import { listableStates, listJobs } from '../queue-ops/list-jobs.ts';
+import type { CliContext } from '../stores/session.ts';
 
 export function registerJobsCommand(program: Command, context: CliContext): void {
   program
@@ -21,10 +13,9 @@ export function registerJobsCommand(program: Command, context: CliContext): void
     .option('--limit <n>', 'jobs per page', parsePositiveInteger, 20)
     .option('--page <n>', 'page number, from 1', parsePositiveInteger, 1)
     .option('--json', 'print JSON only: { queue, state, page, limit, total, jobs: [...] }')
-    .action(async (queueName: QueueName, options: JobsOptions) => {
-      const { jobs } = await context.session.queues();
+    .action(async (queueName, options) => {
       const now = Date.now();
-      const page = await listJobs(jobs.queue(queueName), { state: options.state, limit: options.limit, page: options.page, now });
+      const page = await listJobs(await context.session.queue(queueName), { state: options.state, limit: options.limit, page: options.page, now });
       if (options.json) return printJson({ queue: queueName, state: options.state ?? 'all', page: options.page, limit: options.limit, ...page });
       const rows = page.jobs.map((job) => [
         job.id,

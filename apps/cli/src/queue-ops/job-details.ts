@@ -1,27 +1,11 @@
-import type { JobsOptions, Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { delayedUntil } from './list-jobs.ts';
 
-/** Everything Bull Board shows about one job, in a JSON-friendly shape. */
-export interface JobDetails {
-  queue: string;
-  id: string;
-  name: string;
-  state: string;
-  data: unknown;
-  options: JobsOptions;
-  attemptsMade: number;
-  attemptsStarted: number;
-  maxAttempts: number;
-  progress: unknown;
-  returnValue: unknown;
-  failedReason: string | null;
-  stacktrace: string[];
-  logs: string[];
-  timestamps: { created: string | null; processed: string | null; finished: string | null; dueAt: string | null };
-}
+/** Everything Bull Board shows about one job, in a JSON-friendly shape (`job --json`). */
+export type JobDetails = NonNullable<Awaited<ReturnType<typeof readJobDetails>>>;
 
 /** The job, or undefined when the queue has no job with that id. */
-export async function readJobDetails(queue: Queue, id: string): Promise<JobDetails | undefined> {
+export async function readJobDetails(queue: Queue, id: string) {
   const job = await queue.getJob(id);
   if (!job) return undefined;
   const [state, logs] = await Promise.all([job.getState(), queue.getJobLogs(id, 0, -1, true)]);
@@ -31,13 +15,13 @@ export async function readJobDetails(queue: Queue, id: string): Promise<JobDetai
     id,
     name: job.name,
     state,
-    data: job.data,
+    data: job.data as unknown,
     options: job.opts,
     attemptsMade: job.attemptsMade,
     attemptsStarted: job.attemptsStarted,
     maxAttempts: job.opts.attempts || 1,
     progress: job.progress,
-    returnValue: job.returnvalue ?? null,
+    returnValue: (job.returnvalue as unknown) ?? null,
     failedReason: job.failedReason || null,
     stacktrace: job.stacktrace ?? [],
     logs: logs.logs,

@@ -5,33 +5,16 @@ import type { Job, JobState, Queue } from 'bullmq';
  * running, then what is next, then what is done.
  */
 export const listableStates = ['active', 'waiting', 'prioritized', 'delayed', 'waiting-children', 'failed', 'completed'] as const satisfies readonly JobState[];
-export type ListableState = (typeof listableStates)[number];
+type ListableState = (typeof listableStates)[number];
 
-export interface JobRow {
-  id: string;
-  name: string;
-  state: ListableState;
-  attemptsMade: number;
-  maxAttempts: number;
-  createdAt: number;
-  ageMs: number;
-  /** Delayed jobs only: when it is due (ms since epoch) and how long until then (0 once due). */
-  dueAt: number | null;
-  delayLeftMs: number | null;
-  failedReason: string | null;
-}
-
-export interface JobPage {
-  total: number;
-  jobs: JobRow[];
-}
+type JobRow = ReturnType<typeof toRow>;
 
 /**
  * One page of jobs in one state, or across every state in `listableStates` order. BullMQ pages
  * each state on its own, so the page's window over the concatenated states is cut into
  * per-state ranges using the counts.
  */
-export async function listJobs(queue: Queue, options: { state?: ListableState; limit: number; page: number; now: number }): Promise<JobPage> {
+export async function listJobs(queue: Queue, options: { state?: ListableState; limit: number; page: number; now: number }): Promise<{ total: number; jobs: JobRow[] }> {
   const states = options.state ? [options.state] : [...listableStates];
   const counts = await queue.getJobCounts(...states);
   const total = states.reduce((sum, state) => sum + (counts[state] ?? 0), 0);
@@ -55,7 +38,7 @@ export async function listJobs(queue: Queue, options: { state?: ListableState; l
   return { total, jobs: rows };
 }
 
-function toRow(job: Job, state: ListableState, now: number, dueAt: number | undefined): JobRow {
+function toRow(job: Job, state: ListableState, now: number, dueAt: number | undefined) {
   return {
     id: job.id ?? '',
     name: job.name,
@@ -65,6 +48,7 @@ function toRow(job: Job, state: ListableState, now: number, dueAt: number | unde
     maxAttempts: job.opts.attempts || 1,
     createdAt: job.timestamp,
     ageMs: now - job.timestamp,
+    // Delayed jobs only: when it is due (ms since epoch) and how long until then (0 once due).
     dueAt: dueAt ?? null,
     delayLeftMs: dueAt === undefined ? null : Math.max(0, dueAt - now),
     failedReason: job.failedReason || null,

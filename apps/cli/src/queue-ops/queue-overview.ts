@@ -10,7 +10,7 @@ const countedStates = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-c
  * in waiting/prioritized and only flags the queue (there is no paused list any more), so this is
  * those counts while paused and 0 otherwise, as Bull Board shows it.
  */
-type CountedState = (typeof countedStates)[number] | 'paused';
+export type CountedState = (typeof countedStates)[number] | 'paused';
 
 /**
  * BullMQ waits for its connection to be ready before it sends a command, however long that

@@ -1,7 +1,5 @@
-import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
 import type { Redis } from 'ioredis';
-import { CliError, ExitCode, usageError } from '../exit-codes.ts';
+import { CliError, ExitCode } from '../exit-codes.ts';
 import { redisReady, withDeadline } from '@flash-sale/queues';
 
 /**
@@ -48,31 +46,15 @@ async function reach(store: Store, url: string, wait: (timeout: () => CliError) 
 }
 
 /**
- * Fails fast (exit 3) when nothing listens at the DATABASE_URL's host and port. A refused port
- * answers a TCP connect at once, whereas Prisma's pool keeps retrying a refused connection until
- * its acquire timeout, so a MySQL that is down would otherwise cost seconds before the CLI could
- * say so.
+ * One plain connection first (exit 3 when it does not open): Prisma's pool retries a port nobody
+ * listens on, a database that does not exist or a user denied until its acquire timeout, and
+ * then reports a timeout, where one connection says at once what is wrong.
  */
-export async function probeDatabase(databaseUrl: string): Promise<void> {
+export async function reachMysql(databaseUrl: string): Promise<void> {
   // Imported here only: @flash-sale/db loads Prisma, a second of start-up the queue commands skip.
-  const { parseDatabaseUrl } = await import('@flash-sale/db');
-  let target: { host: string; port: number };
-  try {
-    target = parseDatabaseUrl(databaseUrl);
-  } catch (error) {
-    const reason = reasonOf(error);
-    throw usageError(reason.includes('DATABASE_URL') ? reason : `DATABASE_URL: ${reason}`);
-  }
-  let socket: Socket | undefined;
-  try {
-    socket = connect({ host: target.host, port: target.port });
-    await once(socket, 'connect', { signal: AbortSignal.timeout(REACH_DEADLINE_MS) });
-  } catch (error) {
-    const timedOut = (error as Error).name === 'AbortError';
-    throw unreachable('MySQL', databaseUrl, timedOut ? `no TCP answer within ${REACH_DEADLINE_MS} ms` : reasonOf(error));
-  } finally {
-    socket?.destroy();
-  }
+  const { connectionProblem } = await import('@flash-sale/db');
+  const problem = await connectionProblem(databaseUrl, REACH_DEADLINE_MS);
+  if (problem) throw unreachable('MySQL', databaseUrl, problem.reason);
 }
 
 /** host:port of a store URL: enough to tell which one, without the credentials. */

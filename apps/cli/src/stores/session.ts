@@ -1,29 +1,22 @@
-import { Queue, QueueEvents } from 'bullmq';
+import { QueueEvents, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CheckoutDeps } from '@flash-sale/checkout';
 import { ConfigError, loadConfig, loadConfigOf, type Config } from '@flash-sale/config';
 import type { Db } from '@flash-sale/db';
 import type { Stores } from '@flash-sale/process';
 import { bullPrefix, createFailFastRedis, createJobQueues, createWorkerRedis, withDeadline, type JobQueues, type QueueName } from '@flash-sale/queues';
-import { usageError } from '../exit-codes.ts';
-import { probeDatabase, REACH_DEADLINE_MS, reachDatabase, reachRedis, unreachable } from './reachability.ts';
-
-/**
- * How long one command of `clean` may run. Deleting a big finished set is one long Lua script
- * per 10 000 jobs, so it gets a connection of its own with this allowance; every other command
- * keeps the fail-fast connection's 1 s, so a Redis that stops answering is reported in seconds.
- */
-const LONG_COMMAND_TIMEOUT_MS = 15_000;
+import { usageError, type ExitCode } from '../exit-codes.ts';
+import { REACH_DEADLINE_MS, reachDatabase, reachMysql, reachRedis, unreachable } from './reachability.ts';
 
 /** The services' stores and the domain on them, as the api and worker compose them. */
 export type CliRuntime = Stores & { deps: CheckoutDeps };
 
 export interface QueueConnection {
   jobs: JobQueues;
+  /** REDIS_KEY_PREFIX, under which the queues are (`watch` shows it). */
+  keyPrefix: string;
   /** The connection under the queues, for Redis's clock (`watch`). */
   redis: Redis;
-  /** The queue on a second connection with LONG_COMMAND_TIMEOUT_MS per command, for `clean`. */
-  queueForLongCommands(name: QueueName): Promise<Queue>;
   /** BullMQ's event stream of a queue, read from `lastEventId` on (`watch`). */
   queueEvents(name: QueueName, lastEventId: string): QueueEvents;
 }
@@ -35,11 +28,22 @@ export interface QueueConnection {
  * DATABASE_URL, and `audit` runs the domain on the services' whole configuration.
  */
 export interface Session {
-  queueConfig(): Config;
   queues(): Promise<QueueConnection>;
+  /** One queue of `queues()`: what a command about one queue acts on. */
+  queue(name: QueueName): Promise<Queue>;
   database(): Promise<Db>;
   runtime(): Promise<CliRuntime>;
   close(): Promise<void>;
+}
+
+/**
+ * What every command gets: the stores, and the exit code main ends with. A command that reports
+ * a finding alongside its output (audit) sets it; every other outcome but success is thrown as a
+ * CliError and mapped by main.
+ */
+export interface CliContext {
+  session: Session;
+  exitCode: ExitCode;
 }
 
 export function createSession(env: NodeJS.ProcessEnv = process.env): Session {
@@ -49,10 +53,10 @@ export function createSession(env: NodeJS.ProcessEnv = process.env): Session {
     let opened: Promise<T> | undefined;
     return () => (opened ??= open());
   };
-  const queueConfig = () => configOf(() => loadConfigOf(['REDIS_URL', 'REDIS_KEY_PREFIX'], env));
+  const queues = once(() => openQueues(configOf(() => loadConfigOf(['REDIS_URL', 'REDIS_KEY_PREFIX'], env)), onClose));
   return {
-    queueConfig,
-    queues: once(() => openQueues(queueConfig(), onClose)),
+    queues,
+    queue: async (name) => (await queues()).jobs.queue(name),
     database: once(() => openDatabase(configOf(() => loadConfigOf(['DATABASE_URL'], env)), onClose)),
     runtime: once(() => openRuntime(configOf(() => loadConfig(env)), onClose)),
     async close() {
@@ -75,22 +79,23 @@ function configOf(load: () => Config): Config {
 
 /** The three queues on one fail-fast connection, under the services' key prefix. */
 async function openQueues(config: Config, onClose: OnClose): Promise<QueueConnection> {
-  const redis = openRedis(config, { connectionName: 'flash-sale-cli' });
+  const redis = createFailFastRedis(config.redisUrl, { connectionName: 'flash-sale-cli' });
+  // Failures surface through reachRedis or the failing command; without a listener ioredis
+  // would also print every reconnect attempt to stderr.
+  redis.on('error', () => undefined);
   const jobs = createJobQueues(redis, config.redisKeyPrefix, () => undefined);
   // Registered before the check, so a failed check still closes.
-  onClose(() => closeRedis(redis, () => jobs.close()));
+  onClose(async () => {
+    // A connection that never came up has nothing to flush: drop it, or closing would wait.
+    if (redis.status !== 'ready') redis.disconnect();
+    await jobs.close();
+    await redis.quit().catch(() => redis.disconnect());
+  });
   await reachRedis(redis, config.redisUrl);
   return {
     jobs,
+    keyPrefix: config.redisKeyPrefix,
     redis,
-    async queueForLongCommands(name) {
-      const connection = openRedis(config, { connectionName: 'flash-sale-cli-long', commandTimeout: LONG_COMMAND_TIMEOUT_MS });
-      const queue = new Queue(name, { connection, prefix: bullPrefix(config.redisKeyPrefix) });
-      queue.on('error', () => undefined);
-      onClose(() => closeRedis(connection, () => queue.close()));
-      await reachRedis(connection, config.redisUrl);
-      return queue;
-    },
     queueEvents(name, lastEventId) {
       // QueueEvents blocks (XREAD BLOCK) on a duplicate BullMQ makes of the connection it is
       // given, so this one only carries the options (no per-command timeout, retries forever)
@@ -108,38 +113,13 @@ async function openQueues(config: Config, onClose: OnClose): Promise<QueueConnec
   };
 }
 
-function openRedis(config: Config, options: { connectionName: string; commandTimeout?: number }): Redis {
-  const redis = createFailFastRedis(config.redisUrl, options);
-  // Failures surface through reachRedis or the failing command; without a listener ioredis
-  // would also print every reconnect attempt to stderr.
-  redis.on('error', () => undefined);
-  return redis;
-}
-
-async function closeRedis(redis: Redis, closeQueues: () => Promise<void>): Promise<void> {
-  // A connection that never came up has nothing to flush: drop it, or closing would wait.
-  if (redis.status !== 'ready') redis.disconnect();
-  await closeQueues();
-  await redis.quit().catch(() => redis.disconnect());
-}
 
 // @flash-sale/db and the domain are imported on demand: Prisma costs a second of start-up that
 // the queue commands should not pay.
 
-/**
- * One plain connection first: a database that does not exist or a user denied would otherwise
- * read as a MySQL that does not answer (Prisma's pool retries such a refusal until it times out).
- */
-async function refuseWhatMysqlRefuses(databaseUrl: string): Promise<void> {
-  const { connectionRefusal } = await import('@flash-sale/db');
-  const refusal = await connectionRefusal(databaseUrl);
-  if (refusal) throw unreachable('MySQL', databaseUrl, refusal);
-}
-
 /** Prisma on the services' DATABASE_URL (`webhooks`). */
 async function openDatabase(config: Config, onClose: OnClose): Promise<Db> {
-  await probeDatabase(config.databaseUrl);
-  await refuseWhatMysqlRefuses(config.databaseUrl);
+  await reachMysql(config.databaseUrl);
   const { createDb, pingDatabase } = await import('@flash-sale/db');
   const db = createDb(config.databaseUrl);
   onClose(() => db.$disconnect());
@@ -149,8 +129,7 @@ async function openDatabase(config: Config, onClose: OnClose): Promise<Db> {
 
 /** The domain on the services' own stores (`audit`): a repair writes through the cache as the api does. */
 async function openRuntime(config: Config, onClose: OnClose): Promise<CliRuntime> {
-  await probeDatabase(config.databaseUrl);
-  await refuseWhatMysqlRefuses(config.databaseUrl);
+  await reachMysql(config.databaseUrl);
   const [{ createCheckoutDeps }, { pingDatabase }, { createLogger }, { openStores }] = await Promise.all([
     import('@flash-sale/checkout'),
     import('@flash-sale/db'),

@@ -37,10 +37,11 @@ export class JobRates {
   }
 }
 
-/** Every queue's rates, heard from a minute back on. */
-export async function listenForJobRates({ redis, queueEvents }: Pick<QueueConnection, 'redis' | 'queueEvents'>): Promise<Map<QueueName, JobRates>> {
+/** Every queue's rates at a time of Redis's clock, heard from a minute back on. */
+export async function listenForJobRates({ redis, queueEvents }: Pick<QueueConnection, 'redis' | 'queueEvents'>): Promise<(nowMs: number) => Map<QueueName, QueueRates>> {
   const startAt = windowStartEventId(await redisNowMs(redis));
-  return new Map(queueNames.map((name) => [name, new JobRates(queueEvents(name, startAt))]));
+  const counters = queueNames.map((name) => [name, new JobRates(queueEvents(name, startAt))] as const);
+  return (nowMs) => new Map(counters.map(([name, counter]) => [name, counter.at(nowMs)]));
 }
 
 /** Where a QueueEvents opened at `nowMs` starts reading: one window back. */

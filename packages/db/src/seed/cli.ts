@@ -2,16 +2,17 @@
 import { createLogger } from '@flash-sale/logger';
 import { loadDatabaseCommandConfig } from '../cli-config.ts';
 import { createDb } from '../client.ts';
-import { connectionRefusal } from '../connection-refusal.ts';
+import { connectionProblem } from '../connection-problem.ts';
 import { seedDemoProducts } from './seed-demo-products.ts';
 
 const config = loadDatabaseCommandConfig('seed');
 const logger = createLogger('seed', config.logLevel, { format: config.logFormat });
-// Asked first: the pool would retry a refusal (no such database, access denied) for 5 s and then
-// report a pool timeout with Prisma's stack, where one line says what to do.
-const refusal = await connectionRefusal(config.databaseUrl);
-if (refusal) {
-  logger.fatal(`MySQL refuses the seed: ${refusal}`);
+// Asked first: the pool would retry a refusal (no such database, access denied) or a port nobody
+// listens on for 5 s and then report a pool timeout with Prisma's stack, where one line says what
+// to do.
+const problem = await connectionProblem(config.databaseUrl);
+if (problem) {
+  logger.fatal(problem.refused ? `MySQL refuses the seed: ${problem.reason}` : `MySQL does not answer the seed: ${problem.reason}`);
   process.exitCode = 1;
 } else {
   const db = createDb(config.databaseUrl);
