@@ -35,7 +35,8 @@ export interface JobQueues {
   counts(queue: QueueName): Promise<Record<string, number>>;
   /**
    * Of these payloads, the ones without a live job: none exists, it already finished (failed,
-   * or completed), or Redis kept its hash without its data. One pipelined round trip a slice.
+   * or completed), or Redis kept only part of it (its hash without its data, or its id in no
+   * list). Two pipelined round trips a slice.
    */
   missing<Q extends QueueName>(queue: Q, payloads: JobPayload<Q>[]): Promise<JobPayload<Q>[]>;
   /** Removes a job that is no longer needed (e.g. the expiry job of a released hold). */
@@ -108,13 +109,18 @@ export function createJobQueues(connection: Redis, keyPrefix: string, onError: (
     async missing(name, payloads) {
       const queue = queueOf(name);
       const live: boolean[] = [];
-      // Through BullMQ's public API (getJob), a slice at a time: the lookups of one slice travel
-      // together on the connection. `finishedOn` is set once a job completed or failed for good.
+      // Through BullMQ's public API (getJob, getState), a slice at a time: the lookups of one
+      // slice travel together on the connection. `finishedOn` is set once a job completed or
+      // failed for good. A hash without its data, or a job whose id is in no list (`unknown`; see
+      // runSoon), will never run its payload either.
+      const isLive = async (payload: JobPayload<typeof name>) => {
+        const job = await queue.getJob(jobIdOf(name, payload));
+        if (!job || job.finishedOn || !Value.Check(queueCatalog[name].payload, job.data)) return false;
+        return (await job.getState()) !== 'unknown';
+      };
       for (let start = 0; start < payloads.length; start += LOOKUP_SLICE) {
         const slice = payloads.slice(start, start + LOOKUP_SLICE);
-        const jobs = await withDeadline(Promise.all(slice.map((payload) => queue.getJob(jobIdOf(name, payload)))), COMMAND_DEADLINE_MS * 4, `look up jobs on ${name}`);
-        // A hash without its data (see runSoon) will never run its payload either.
-        live.push(...jobs.map((job) => job !== undefined && !job.finishedOn && Value.Check(queueCatalog[name].payload, job.data)));
+        live.push(...(await withDeadline(Promise.all(slice.map(isLive)), COMMAND_DEADLINE_MS * 4, `look up jobs on ${name}`)));
       }
       return payloads.filter((_, index) => !live[index]);
     },

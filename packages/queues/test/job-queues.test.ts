@@ -63,7 +63,7 @@ describe('job queues', () => {
     // 30: the hash without its data; 31: the id in no list.
     await connection.hdel(queue.toKey('hold-30'), 'data', 'name', 'opts');
     await connection.zrem(queue.toKey('delayed'), 'hold-31');
-    expect(await jobs.missing('hold-expiry', [{ holdId: 30 }])).toEqual([{ holdId: 30 }]);
+    expect(await jobs.missing('hold-expiry', [{ holdId: 30 }, { holdId: 31 }])).toEqual([{ holdId: 30 }, { holdId: 31 }]);
 
     expect(await jobs.runSoon('hold-expiry', { holdId: 30 })).toBe('added');
     expect(await jobs.runSoon('hold-expiry', { holdId: 31 })).toBe('added');
