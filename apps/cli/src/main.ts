@@ -2,8 +2,10 @@
 // a documented code (see exit-codes.ts, or `flash-sale --help`).
 import { ExitCode } from './exit-codes.ts';
 import { buildProgram } from './program.ts';
+import { printError } from './output.ts';
 import { reportFailure } from './report-failure.ts';
 import { withDeadline } from '@flash-sale/queues';
+import { reasonOf } from './stores/reachability.ts';
 import { createSession, type CliContext } from './stores/session.ts';
 
 const CLOSE_DEADLINE_MS = 1_000;
@@ -14,8 +16,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 // Thrown outside the command's own promise chain (in an event handler, a promise nobody awaits):
-// reported like any other failure (exit 3 for a store that went away, else 4). Node's own exit
-// code for it, 1, would read as a finding.
+// an unexpected failure too (exit 4), whatever its code: a stray ECONNRESET here may be stdout's,
+// not a store's. Node's own exit code for it, 1, would read as a finding.
 process.on('uncaughtException', (error) => void crash(error));
 process.on('unhandledRejection', (reason) => void crash(reason));
 
@@ -25,7 +27,8 @@ async function crash(error: unknown): Promise<void> {
     const { isStrayDriverInitError } = await import('@flash-sale/db');
     if (isStrayDriverInitError(error)) return;
   }
-  process.exit(await reportFailure(error));
+  printError(`unexpected failure: ${reasonOf(error)}`);
+  process.exit(ExitCode.unexpected);
 }
 
 const context: CliContext = { session: createSession(), exitCode: ExitCode.ok };

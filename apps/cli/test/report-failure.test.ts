@@ -1,7 +1,11 @@
+import { loadConfig } from '@flash-sale/config';
 import { ServiceUnavailableError } from '@flash-sale/errors';
+import { testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { finding } from '../src/exit-codes.ts';
 import { reportFailure } from '../src/report-failure.ts';
+import { expectExitCode, runCli } from './support/run-cli.ts';
 
 // How a failure maps to an exit code and one line on stderr.
 
@@ -48,5 +52,15 @@ describe('reportFailure', () => {
       stderr: "error: unexpected failure: Cannot read properties of undefined (reading 'id')\n",
     });
     expect(await report(finding('nothing to retry.'))).toEqual({ code: 1, stderr: 'error: nothing to retry.\n' });
+  });
+});
+
+describe('an error thrown outside the command', () => {
+  it('is an unexpected failure (exit 4) even with a connection error code: it may be a reset stdout, not a store', async () => {
+    const config = loadConfig({ REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: uniqueRedisPrefix() });
+    const preload = fileURLToPath(new URL('./support/stray-reset.mjs', import.meta.url));
+    const result = await runCli(config, ['queues'], { NODE_OPTIONS: `--import=${preload}` });
+    expectExitCode(result, 4);
+    expect(result.stderr).toBe('error: unexpected failure: write ECONNRESET\n');
   });
 });

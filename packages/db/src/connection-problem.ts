@@ -25,9 +25,12 @@ export async function connectionProblem(databaseUrl: string, timeoutMs = 3_000):
     connection = await mariadb.createConnection({ ...target, connectTimeout: timeoutMs });
     return undefined;
   } catch (error) {
-    const { errno, text, message } = error as { errno?: number; text?: string; message?: string };
+    const { errno, code, text, message } = error as { errno?: number; code?: string; text?: string; message?: string };
     if (errno === UNKNOWN_DATABASE) return { refused: true, reason: `database '${target.database}' does not exist on ${target.host}:${target.port} (npm run db:migrate creates it)` };
     if (errno !== undefined && ACCESS_DENIED.has(errno)) return { refused: true, reason: `access denied for user '${target.user}' to database '${target.database}' on ${target.host}:${target.port}` };
+    // The driver says "failed to create socket" when the socket opened and the handshake never came.
+    if (code === 'ER_CONNECTION_TIMEOUT') return { refused: false, reason: `no answer within ${timeoutMs} ms` };
+    if (code === 'ER_SOCKET_UNEXPECTED_CLOSE') return { refused: false, reason: 'the connection was closed before MySQL answered' };
     // `text` is the driver's message without its "(conn:-1, no: …, SQLState: …)" prefix.
     return { refused: false, reason: text ?? message ?? String(error) };
   } finally {
