@@ -8,8 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase } from '@flash-sale/db/testing';
-import { deleteRedisPrefix, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
+import { createTestDatabase, deleteRedisPrefix, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
 import { startService } from './support/processes.ts';
 import { summarizeProfile } from './support/profile-summary.ts';
 import { runWrk } from './support/wrk.ts';

@@ -5,10 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestDatabase } from '@flash-sale/db/testing';
+import { createTestDatabase, deleteRedisPrefix, serviceEntry, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
 import { readStockLedger, reserveHoldIds } from '@flash-sale/checkout';
 import { createJobQueues } from '@flash-sale/queues';
-import { deleteRedisPrefix, serviceEntry, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
 import { Redis } from 'ioredis';
 import { startService, startWorker, type Service } from './support/processes.ts';
 import { rawSqlHolds } from './support/raw-sql.ts';

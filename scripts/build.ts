@@ -19,8 +19,8 @@ export const entryPoints = {
   api: 'apps/api/src/main.ts',
   worker: 'apps/worker/src/main.ts',
   cli: 'apps/cli/src/main.ts',
-  'db-migrate': 'packages/db/src/migrate/cli.ts',
-  'db-seed': 'packages/db/src/seed/cli.ts',
+  'db-migrate': 'scripts/db-migrate.ts',
+  'db-seed': 'scripts/db-seed.ts',
   start: 'packages/process/src/run-together.ts',
 };
 

@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Db } from '@flash-sale/db';
-import { createTestDatabase, type TestDatabase } from '@flash-sale/db/testing';
-import { CuttableProxy, runScript, serviceEntry, spawnService, uniqueRedisPrefix, type ScriptRun, type ServiceProcess } from '@flash-sale/testing';
+import { createTestDatabase, CuttableProxy, runScript, type ScriptRun, serviceEntry, type ServiceProcess, spawnService, type TestDatabase, uniqueRedisPrefix } from '@flash-sale/testing';
 import { Redis } from 'ioredis';
 import { DisposableRedis } from './redis-server.ts';
 

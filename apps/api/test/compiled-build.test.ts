@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropDatabases, testDatabaseUrl, uniqueName, TEST_DATABASE_PREFIX } from '@flash-sale/db/testing';
-import { runScript, spawnService } from '@flash-sale/testing';
+import { dropDatabases, runScript, spawnService, TEST_DATABASE_PREFIX, testDatabaseUrl, uniqueName } from '@flash-sale/testing';
 import { request, startTestApp, type TestApp } from './support/test-app.ts';
 
 // Production runs the compiled JavaScript of `npm run build` with plain node. Built here into a

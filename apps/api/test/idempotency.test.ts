@@ -211,7 +211,7 @@ describe('the batched first claim', () => {
    * once, each taking who waits when it starts, so these wait and go in the third, together.
    */
   const claimTogether = async (keys: string[]) => {
-    const claim = (key: string) => t.services.deps.keyClaimer!.insert(claimOf(key));
+    const claim = (key: string) => t.services.deps.keyClaimer.insert(claimOf(key));
     const all = await Promise.all([claim(newKey()), claim(newKey()), ...keys.map(claim)]);
     return all.slice(2);
   };

@@ -4,8 +4,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { testDatabaseUrl } from '@flash-sale/db/testing';
-import { holdRowLock, serviceEntry, spawnService, takenPort } from '@flash-sale/testing';
+import { holdRowLock, serviceEntry, spawnService, takenPort, testDatabaseUrl } from '@flash-sale/testing';
 import { request, startTestApp, type TestApp } from './support/test-app.ts';
 
 // The api as a real process: refusing a bad configuration at start, and a graceful SIGTERM.

@@ -1,7 +1,7 @@
 import { bullPrefix, createWorkerRedis } from '@flash-sale/queues';
 import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestStores, testRedisUrl, type TestStores } from '@flash-sale/testing';
+import { backdateFinishedJob, startTestStores, testRedisUrl, type TestStores } from '@flash-sale/testing';
 import { finishJobs } from './support/finished-jobs.ts';
 import { expectExitCode, runCli, runCliJson } from './support/run-cli.ts';
 
@@ -37,12 +37,8 @@ describe.concurrent('clean', () => {
 
   it('--older-than 1h deletes exactly the completed job that finished 2 hours ago; --state failed only failed ones', async () => {
     const queue = t.queue('order-timeout');
-    // Finished two hours ago, as far as clean can tell: BullMQ's cleanJobsInSet picks finished
-    // jobs by their score in the completed set (the finish time). finishedOn is moved too, so
-    // the job reads consistently.
-    const finishedLongAgo = Date.now() - TWO_HOURS;
-    expect(await t.redis.zadd(queue.toKey('completed'), 'XX', 'CH', finishedLongAgo, 'order-1')).toBe(1);
-    await t.redis.hset(queue.toKey('order-1'), 'finishedOn', String(finishedLongAgo));
+    // Finished two hours ago, as far as clean can tell.
+    await backdateFinishedJob(t.redis, queue, 'completed', 'order-1', Date.now() - TWO_HOURS);
 
     const [cleaned, youngFailed] = await Promise.all([
       runCli(t.config, ['clean', 'order-timeout', '--state', 'completed', '--older-than', '1h', '--yes']),

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { backdateFinishedJob } from '@flash-sale/testing';
 import { request, startApiStack, startWorker, type InProcessWorker, type ApiStack } from './support/stack.ts';
 
 // Holds expire and unpaid orders are cancelled on time through their delayed jobs; the sweeper
@@ -123,11 +124,8 @@ describe("finished jobs kept as the queue catalog says (the worker's retention)"
     // hold and completes.
     await jobs.enqueue('hold-expiry', { holdId: 990_001 });
     await completed('hold-990001');
-    // It finished two hours ago, as far as BullMQ can tell: its score in the completed set is
-    // its finish time.
-    const twoHoursAgo = Date.now() - 2 * 3_600_000;
-    expect(await t.redis.zadd(queue.toKey('completed'), 'XX', 'CH', twoHoursAgo, 'hold-990001')).toBe(1);
-    await t.redis.hset(queue.toKey('hold-990001'), 'finishedOn', String(twoHoursAgo));
+    // It finished two hours ago, as far as BullMQ can tell.
+    await backdateFinishedJob(t.redis, queue, 'completed', 'hold-990001', Date.now() - 2 * 3_600_000);
 
     // The next job the worker finishes applies the retention (completed jobs kept an hour).
     await jobs.enqueue('hold-expiry', { holdId: 990_002 });
@@ -142,9 +140,7 @@ describe("finished jobs kept as the queue catalog says (the worker's retention)"
     // A payload the catalog refuses fails for good at once (no retry).
     await queue.add('expire-hold', { holdId: 'not a number' }, { jobId: 'bad-payload-1' });
     await failed('bad-payload-1');
-    const eightDaysAgo = Date.now() - 8 * 24 * 3_600_000;
-    expect(await t.redis.zadd(queue.toKey('failed'), 'XX', 'CH', eightDaysAgo, 'bad-payload-1')).toBe(1);
-    await t.redis.hset(queue.toKey('bad-payload-1'), 'finishedOn', String(eightDaysAgo));
+    await backdateFinishedJob(t.redis, queue, 'failed', 'bad-payload-1', Date.now() - 8 * 24 * 3_600_000);
 
     // The next job that fails applies the retention (failed jobs kept a week).
     await queue.add('expire-hold', { holdId: 'not a number' }, { jobId: 'bad-payload-2' });

@@ -7,7 +7,7 @@ import {
   signPayload,
   type CheckoutDeps,
 } from '@flash-sale/checkout';
-import { sendRawHttp } from '@flash-sale/testing';
+import { loseDelayedJobPlace, loseJobData, sendRawHttp } from '@flash-sale/testing';
 import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { request, sendWebhook, startApiStack, startWorker, type InProcessWorker, type ApiStack } from './support/stack.ts';
@@ -410,8 +410,8 @@ describe('the sweeper re-drives payment events', () => {
   });
 
   it.each([
-    ['its hash lost its data (an evicted or rewritten key)', (queue: Queue, jobId: string) => t.redis.hdel(queue.toKey(jobId), 'data', 'name', 'opts')],
-    ['its id is in no list (a failover that lost the list write)', (queue: Queue, jobId: string) => t.redis.zrem(queue.toKey('delayed'), jobId)],
+    ['its hash lost its data (an evicted or rewritten key)', (queue: Queue, jobId: string) => loseJobData(t.redis, queue, jobId)],
+    ['its id is in no list (a failover that lost the list write)', (queue: Queue, jobId: string) => loseDelayedJobPlace(t.redis, queue, jobId)],
   ])('replaces and applies an event whose job Redis kept only part of: %s', async (_label, breakJob) => {
     const { orderId } = await pendingOrder();
     const key = newKey();

@@ -28,7 +28,7 @@ export interface CheckoutDeps {
   seenPaymentEvents: SeenPaymentEvents;
   abandonedClaims: AbandonedClaims;
   /** Batches the first try of idempotency claims (one per process). */
-  keyClaimer?: KeyClaimer;
+  keyClaimer: KeyClaimer;
   clock: Clock;
   logger: Logger;
   metrics: CheckoutMetrics;

@@ -1,15 +1,13 @@
-export { systemClock, addSeconds, type Clock } from './clock.ts';
+export { systemClock, type Clock } from './clock.ts';
 export type { CheckoutDeps, CheckoutSettings, BeforeCommit } from './deps.ts';
-export { lockHold, lockOrder, lockProduct } from './lock-order.ts';
 
 export { createProductCache, type ProductCache } from './products/product-cache.ts';
 export type { ProductSnapshot } from './products/product-snapshot.ts';
 export { createProductReader, type ProductReader } from './products/product-reader.ts';
 export { listProducts, type ProductPage } from './products/list-products.ts';
-export { returnStock } from './products/products-sql.ts';
 
 export type { HoldView, HoldStatus } from './holds/hold-view.ts';
-export { createHold, createHoldBatcher, createHoldsTogether, defaultHoldBatching, type CreateHoldInput, type HoldBatcher, type HoldRequest } from './holds/create-hold.ts';
+export { createHold, createHoldBatcher, createHoldsTogether, type CreateHoldInput, type HoldBatcher, type HoldRequest } from './holds/create-hold.ts';
 export { getHold } from './holds/get-hold.ts';
 export { releaseHold } from './holds/release-hold.ts';
 export { createHoldIdAllocator, reserveHoldIds, type HoldIdAllocator } from './holds/hold-ids.ts';
@@ -20,12 +18,12 @@ export { createOrder } from './orders/create-order.ts';
 export { getOrder } from './orders/get-order.ts';
 
 export { runIdempotent, type IdempotentRequest, type IdempotentResponse, type KeyCompletion } from './idempotency/run-idempotent.ts';
-export { canonicalJson, requestHash, sha256Hex } from './idempotency/request-hash.ts';
+export { requestHash } from './idempotency/request-hash.ts';
 
 export { cancelUnpaidOrder, type CancelUnpaidOrderResult } from './orders/cancel-order.ts';
 export { PAYMENT_RESULT_GRACE_MS } from './orders/payment-deadline.ts';
-export { verifyPaymentSignature, signPayload, SIGNATURE_TOLERANCE_SECONDS } from './payments/verify-signature.ts';
-export { createSeenPaymentEvents, type SeenPaymentEvents } from './payments/seen-payment-events.ts';
+export { verifyPaymentSignature, signPayload } from './payments/verify-signature.ts';
+export type { SeenPaymentEvents } from './payments/seen-payment-events.ts';
 export { receivePaymentEvent, paymentEventHash, type PaymentEventInput, type PaymentResult, type ReceivedPaymentEvent } from './payments/receive-payment-event.ts';
 export { applyPaymentEvent, PaymentEventDeferredError, type ApplyPaymentEventResult, type PaymentEventOutcome } from './payments/apply-payment-event.ts';
 export { sweep, expireDueHolds, cancelDueOrders, redriveStalePaymentEvents, defaultSweepOptions, type SweepOptions, type SweepReport } from './sweeper/sweep.ts';
@@ -33,4 +31,4 @@ export { createCheckoutDeps, type CheckoutOptions, type CheckoutStores } from '.
 export { auditStock, type StockAudit, type ProductAudit, type OverdueHold } from './audit/audit-stock.ts';
 export { repairProductStock, type StockRepair } from './audit/repair-stock.ts';
 export { readStockLedger, type StockLedgerRow } from './audit/stock-ledger.ts';
-export { noopMetrics, type CheckoutMetrics } from './checkout-metrics.ts';
+export type { CheckoutMetrics } from './checkout-metrics.ts';

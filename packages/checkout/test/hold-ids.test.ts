@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '@flash-sale/db';
-import { createTestDatabase, type TestDatabase } from '@flash-sale/db/testing';
+import { createTestDatabase, CuttableProxy, rejectionOf, type TestDatabase } from '@flash-sale/testing';
 import { createLogger } from '@flash-sale/logger';
-import { CuttableProxy, rejectionOf } from '@flash-sale/testing';
 import { createHoldIdAllocator, reserveHoldIds } from '../src/index.ts';
 
 const logger = createLogger('hold-ids-test', 'silent');

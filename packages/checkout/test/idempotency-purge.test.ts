@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@flash-sale/db/testing';
+import { createTestDatabase, type TestDatabase } from '@flash-sale/testing';
 import { purgeExpiredIdempotencyKeys } from '../src/idempotency/idempotency-keys.ts';
 
 let database: TestDatabase;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@flash-sale/db/testing';
-import { lockHold, lockOrder, lockProduct } from '../src/index.ts';
+import { createTestDatabase, type TestDatabase } from '@flash-sale/testing';
+import { lockHold, lockOrder, lockProduct } from '../src/lock-order.ts';
 
 let database: TestDatabase;
 beforeAll(async () => {

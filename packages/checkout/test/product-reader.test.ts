@@ -1,9 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Db } from '@flash-sale/db';
-import { createTestDatabase, type TestDatabase } from '@flash-sale/db/testing';
+import { createTestDatabase, deleteRedisPrefix, TestClock, type TestDatabase, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
 import { createLogger, type Logger } from '@flash-sale/logger';
-import { deleteRedisPrefix, TestClock, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
 import { createProductCache, createProductReader, systemClock, type ProductCache } from '../src/index.ts';
 import { OUTAGE_SETTLE_MS } from '../src/products/product-reader.ts';
 

@@ -446,8 +446,8 @@ const MUST_BE_KEPT = [
   'apps/api/src/main.ts',
   'apps/worker/src/main.ts',
   'apps/cli/bin/flash-sale.js',
-  'packages/db/src/migrate/cli.ts',
-  'packages/db/src/seed/cli.ts',
+  'scripts/db-migrate.ts',
+  'scripts/db-seed.ts',
   'scripts/build.ts',
 ];
 

@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations, MigrationError } from '../src/index.ts';
-import { rejectionOf } from '@flash-sale/testing';
-import { dropDatabases, TEST_DATABASE_PREFIX, testDatabaseUrl, uniqueName, withServerConnection } from '../src/testing/index.ts';
+import { dropDatabases, rejectionOf, TEST_DATABASE_PREFIX, testDatabaseUrl, uniqueName, withServerConnection } from '@flash-sale/testing';
 
 const repoMigrationsDir = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
 const migrationNames = readdirSync(repoMigrationsDir, { withFileTypes: true })

@@ -1,14 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runScript } from '@flash-sale/testing';
-import { dropDatabases, testDatabaseUrl, uniqueName, TEST_DATABASE_PREFIX } from '../src/testing/index.ts';
+import { dropDatabases, runScript, serviceEntry, TEST_DATABASE_PREFIX, testDatabaseUrl, uniqueName } from '@flash-sale/testing';
 
 // `npm run db:migrate` and `npm run db:seed` read only DATABASE_URL and how to log: a bad value
 // there is one line naming it (no stack trace), and nothing else they do not use is asked for.
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const migrate = fileURLToPath(new URL('../src/migrate/cli.ts', import.meta.url));
-const seed = fileURLToPath(new URL('../src/seed/cli.ts', import.meta.url));
+const { dbMigrate: migrate, dbSeed: seed } = serviceEntry;
 const created: string[] = [];
 afterAll(async () => dropDatabases(created));
 

@@ -1,8 +1,7 @@
 import { DriverAdapterError } from '@prisma/driver-adapter-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CuttableProxy, holdRowLock, rejectionOf } from '@flash-sale/testing';
+import { createTestDatabase, CuttableProxy, holdRowLock, rejectionOf, serverUrl } from '@flash-sale/testing';
 import { createDb, isConnectFailure, isDatabaseUnavailableError, isRetryableTransactionError, runTransaction, type Db } from '../src/index.ts';
-import { createTestDatabase, serverUrl } from '../src/testing/index.ts';
 
 // While MySQL refuses connections, calls fail at once instead of each waiting out the pool's
 // acquire timeout (5 s); one call per second probes, and the first that gets through closes

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropDatabases, dropLeftoverTestDatabases, TEST_DATABASE_PREFIX, withServerConnection } from '../src/testing/index.ts';
+import { dropDatabases, dropLeftoverTestDatabases, TEST_DATABASE_PREFIX, withServerConnection } from '@flash-sale/testing';
 
 const stamp = (ms: number) => ms.toString(36);
 const old = `${TEST_DATABASE_PREFIX}${stamp(Date.now() - 2 * 3600_000)}_leftover`;

@@ -19,7 +19,7 @@ import {
   uniqueName,
   withServerConnection,
   type TestDatabase,
-} from '../src/testing/index.ts';
+} from '@flash-sale/testing';
 
 const schemaPath = fileURLToPath(new URL('../../../prisma/schema.prisma', import.meta.url));
 const migrationsDir = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));

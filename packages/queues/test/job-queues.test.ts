@@ -1,6 +1,6 @@
 import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { deleteRedisPrefix, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
+import { deleteRedisPrefix, loseDelayedJobPlace, loseJobData, testRedisUrl, uniqueRedisPrefix } from '@flash-sale/testing';
 import { bullPrefix, createFailFastRedis, createJobQueues, createWorkerRedis, redisReady, type JobQueues } from '../src/index.ts';
 
 const prefix = uniqueRedisPrefix();
@@ -61,8 +61,8 @@ describe('job queues', () => {
     await jobs.enqueue('hold-expiry', { holdId: 30 }, { delayMs: 60_000 });
     await jobs.enqueue('hold-expiry', { holdId: 31 }, { delayMs: 60_000 });
     // 30: the hash without its data; 31: the id in no list.
-    await connection.hdel(queue.toKey('hold-30'), 'data', 'name', 'opts');
-    await connection.zrem(queue.toKey('delayed'), 'hold-31');
+    await loseJobData(connection, queue, 'hold-30');
+    await loseDelayedJobPlace(connection, queue, 'hold-31');
     expect(await jobs.missing('hold-expiry', [{ holdId: 30 }, { holdId: 31 }])).toEqual([{ holdId: 30 }, { holdId: 31 }]);
 
     expect(await jobs.runSoon('hold-expiry', { holdId: 30 })).toBe('added');

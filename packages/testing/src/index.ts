@@ -1,3 +1,4 @@
+export { createTestDatabase, dropDatabases, dropLeftoverTestDatabases, serverUrl, testDatabaseUrl, TEST_DATABASE_PREFIX, uniqueName, withServerConnection, type TestDatabase } from './test-database.ts';
 export { TEST_REDIS_PREFIX_ROOT, testRedisUrl, uniqueRedisPrefix, deleteRedisPrefix } from './redis.ts';
 export { killSpawnedServices, spawnService, type ServiceProcess } from './spawn-service.ts';
 export { holdRowLock, type HeldRowLock } from './row-lock.ts';
@@ -12,3 +13,4 @@ export { startTestStores, type TestStores } from './test-stores.ts';
 export { request, type JsonResponse } from './json-request.ts';
 export { startSilentRedis, type SilentRedis } from './silent-redis.ts';
 export { serviceEntry } from './service-entries.ts';
+export { backdateFinishedJob, loseDelayedJobPlace, loseJobData } from './job-surgery.ts';

@@ -14,13 +14,28 @@ export function uniqueRedisPrefix(): string {
 
 /** Deletes every key under the prefix. */
 export async function deleteRedisPrefix(prefix: string): Promise<void> {
+  await deleteRedisKeys(`${prefix}*`, () => true);
+}
+
+/**
+ * Deletes the keys of test prefixes created over 30 minutes ago: those a killed run could not
+ * clean up. A young prefix may belong to a run going on right now (another project, another
+ * checkout), and keeps its keys.
+ */
+export async function deleteStaleTestRedisPrefixes(): Promise<void> {
+  const stale = Date.now() - 30 * 60_000;
+  await deleteRedisKeys(`${TEST_REDIS_PREFIX_ROOT}*`, (key) => Number.parseInt(key.slice(TEST_REDIS_PREFIX_ROOT.length).split('_')[0] ?? '', 36) < stale);
+}
+
+async function deleteRedisKeys(pattern: string, chosen: (key: string) => boolean): Promise<void> {
   const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
   try {
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       cursor = next;
-      if (keys.length) await redis.del(...keys);
+      const doomed = keys.filter(chosen);
+      if (doomed.length) await redis.del(...doomed);
     } while (cursor !== '0');
   } finally {
     redis.disconnect();

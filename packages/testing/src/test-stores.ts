@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { createCheckoutDeps, type CheckoutDeps } from '@flash-sale/checkout';
 import { loadConfig, type Config } from '@flash-sale/config';
 import type { Db } from '@flash-sale/db';
-import { createTestDatabase } from '@flash-sale/db/testing';
+import { createTestDatabase } from './test-database.ts';
 import { createLogger, type Logger } from '@flash-sale/logger';
 import { openStores } from '@flash-sale/process';
 import { bullPrefix } from '@flash-sale/queues';

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { Id, IdempotencyKey } from './common.ts';
+import { PaymentResult } from '@flash-sale/db';
+import { Id, IdempotencyKey, oneOf } from './common.ts';
 import { documented, documentedCopy } from './documented.ts';
 
 export const PaymentWebhookHeaders = Type.Object({
@@ -12,7 +13,7 @@ export const PaymentWebhookHeaders = Type.Object({
 export const PaymentWebhookBody = Type.Object(
   {
     order_id: Id,
-    status: Type.Union([Type.Literal('success'), Type.Literal('failure')]),
+    status: oneOf(PaymentResult),
     idempotency_key: Type.Optional(IdempotencyKey),
   },
   { additionalProperties: false },

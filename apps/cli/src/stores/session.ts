@@ -46,19 +46,19 @@ export interface CliContext {
   exitCode: ExitCode;
 }
 
-export function createSession(env: NodeJS.ProcessEnv = process.env): Session {
+export function createSession(): Session {
   const closers: (() => Promise<void>)[] = [];
   const onClose = (close: () => Promise<void>) => void closers.push(close);
   const once = <T>(open: () => Promise<T>) => {
     let opened: Promise<T> | undefined;
     return () => (opened ??= open());
   };
-  const queues = once(() => openQueues(configOf(() => loadConfigOf(['REDIS_URL', 'REDIS_KEY_PREFIX'], env)), onClose));
+  const queues = once(() => openQueues(configOf(() => loadConfigOf(['REDIS_URL', 'REDIS_KEY_PREFIX'])), onClose));
   return {
     queues,
     queue: async (name) => (await queues()).jobs.queue(name),
-    database: once(() => openDatabase(configOf(() => loadConfigOf(['DATABASE_URL'], env)), onClose)),
-    runtime: once(() => openRuntime(configOf(() => loadConfig(env)), onClose)),
+    database: once(() => openDatabase(configOf(() => loadConfigOf(['DATABASE_URL'])), onClose)),
+    runtime: once(() => openRuntime(configOf(() => loadConfig()), onClose)),
     async close() {
       // One failing to close must not keep the others open.
       for (const close of closers.reverse()) await close().catch(() => undefined);

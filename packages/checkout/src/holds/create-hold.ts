@@ -184,7 +184,7 @@ export interface HoldBatcher {
   createHold(input: CreateHoldInput, options?: { idempotency?: KeyCompletion<HoldView> | undefined }): Promise<HoldView>;
 }
 
-export const defaultHoldBatching: BatchLineOptions = { maxBatch: 128, maxWaiting: 4_096 };
+const defaultHoldBatching: BatchLineOptions = { maxBatch: 128, maxWaiting: 4_096 };
 
 /**
  * The api's per-product batching of hold requests (one per process). A request that the

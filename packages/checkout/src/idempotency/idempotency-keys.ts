@@ -38,7 +38,7 @@ export const RETENTION_SECONDS = 24 * 3600;
 export const LEASE_SECONDS = 60;
 const MAX_CLAIM_ATTEMPTS = 5;
 
-type Deps = { db: DbOrTx; clock: Clock; abandonedClaims: AbandonedClaims; keyClaimer?: KeyClaimer | undefined };
+type Deps = { db: DbOrTx; clock: Clock; abandonedClaims: AbandonedClaims; keyClaimer: KeyClaimer };
 
 /**
  * Claims `key` for this request, or says what to do instead: replay the stored response, refuse
@@ -55,9 +55,9 @@ export async function claimIdempotencyKey(
   for (let attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt += 1) {
     const now = clock.now();
     const fresh = { ...request, lockToken, lockedUntil: addSeconds(now, LEASE_SECONDS), expiresAt: addSeconds(now, RETENTION_SECONDS) };
-    // The common case first: batched with the claims arriving at the same moment, when the
-    // process has a claimer; a retry goes alone.
-    const inserted = attempt === 1 && deps.keyClaimer ? await deps.keyClaimer.insert(fresh) : await insertClaim(db, fresh);
+    // The common case first: batched with the claims arriving at the same moment; a retry goes
+    // alone.
+    const inserted = attempt === 1 ? await deps.keyClaimer.insert(fresh) : await insertClaim(db, fresh);
     if (inserted) return { kind: 'claimed', claim: { scope: request.scope, key: request.key, lockToken } };
 
     const existing = await db.idempotencyKey.findUnique({ where: { scope_key: { scope: request.scope, key: request.key } } });

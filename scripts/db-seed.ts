@@ -1,11 +1,10 @@
 // `npm run db:seed`: adds the demo products when the database has none.
+import { connectionProblem, createDb, seedDemoProducts } from '@flash-sale/db';
 import { createLogger } from '@flash-sale/logger';
-import { loadDatabaseCommandConfig } from '../cli-config.ts';
-import { createDb } from '../client.ts';
-import { connectionProblem } from '../connection-problem.ts';
-import { seedDemoProducts } from './seed-demo-products.ts';
+// The one module of @flash-sale/process it needs: the index would load the queues and the domain.
+import { DATABASE_COMMAND_VARIABLES, loadConfigOrExit } from '@flash-sale/process/config-or-exit';
 
-const config = loadDatabaseCommandConfig('seed');
+const config = loadConfigOrExit('seed', DATABASE_COMMAND_VARIABLES);
 const logger = createLogger('seed', config.logLevel, { format: config.logFormat });
 // Asked first: the pool would retry a refusal (no such database, access denied) or a port nobody
 // listens on for 5 s and then report a pool timeout with Prisma's stack, where one line says what

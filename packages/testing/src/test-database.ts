@@ -1,9 +1,7 @@
 // Test fixtures: every test file gets its own freshly migrated database on the real server.
 import { randomBytes } from 'node:crypto';
 import mariadb from 'mariadb';
-import { createDb, type Db } from '../client.ts';
-import { parseDatabaseUrl } from '../connection-options.ts';
-import { applyMigrations } from '../migrate/apply-migrations.ts';
+import { applyMigrations, createDb, parseDatabaseUrl, type Db } from '@flash-sale/db';
 
 export const TEST_DATABASE_PREFIX = 'fs_test_';
 

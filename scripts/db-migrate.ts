@@ -1,10 +1,11 @@
 // `npm run db:migrate`: applies pending migrations to DATABASE_URL (creating the database if it
 // does not exist). Exit 0 when the database is up to date, 1 when a migration is refused or fails.
+import { applyMigrations } from '@flash-sale/db';
 import { createLogger } from '@flash-sale/logger';
-import { loadDatabaseCommandConfig } from '../cli-config.ts';
-import { applyMigrations } from './apply-migrations.ts';
+// The one module of @flash-sale/process it needs: the index would load the queues and the domain.
+import { DATABASE_COMMAND_VARIABLES, loadConfigOrExit } from '@flash-sale/process/config-or-exit';
 
-const config = loadDatabaseCommandConfig('migrate');
+const config = loadConfigOrExit('migrate', DATABASE_COMMAND_VARIABLES);
 const logger = createLogger('migrate', config.logLevel, { format: config.logFormat });
 try {
   const report = await applyMigrations({ databaseUrl: config.databaseUrl, logger });
