@@ -56,8 +56,11 @@ describe('Redis down, then back empty, mid-sale', () => {
     // Nothing was taken from the sweeper by the outage: no job scheduler on any queue.
     for (const name of queueNames) {
       const queue = new Queue(name, { connection: stack.redisClient, prefix: bullPrefix(stack.prefix) });
-      expect({ name, schedulers: await queue.getJobSchedulers() }).toEqual({ name, schedulers: [] });
-      await queue.close();
+      try {
+        expect({ name, schedulers: await queue.getJobSchedulers() }).toEqual({ name, schedulers: [] });
+      } finally {
+        await queue.close();
+      }
     }
   });
 });

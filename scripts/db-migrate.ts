@@ -1,6 +1,7 @@
 // `npm run db:migrate`: applies pending migrations to DATABASE_URL (creating the database if it
 // does not exist). Exit 0 when the database is up to date, 1 when a migration is refused or fails.
-import { applyMigrations } from '@flash-sale/db';
+// The migration runner alone: the package's index would load the Prisma client too.
+import { applyMigrations } from '@flash-sale/db/apply-migrations';
 import { createLogger } from '@flash-sale/logger';
 // The one module of @flash-sale/process it needs: the index would load the queues and the domain.
 import { DATABASE_COMMAND_VARIABLES, loadConfigOrExit } from '@flash-sale/process/config-or-exit';

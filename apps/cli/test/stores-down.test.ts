@@ -49,6 +49,7 @@ describe('unreachable stores', () => {
       const result = await timedCli(['webhooks'], { DATABASE_URL: `mysql://root@127.0.0.1:${port}/x` });
       expectExitCode(result, 3);
       expect(result.stderr.trim().split('\n')).toEqual([`error: could not reach MySQL at 127.0.0.1:${port}: no answer within 5000 ms`]);
+      expect(stalled.connections()).toBeGreaterThan(0);
     } finally {
       await stalled.close();
     }

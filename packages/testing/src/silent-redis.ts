@@ -4,6 +4,8 @@ export interface SilentRedis {
   url: string;
   /** Every command received so far, as its upper-cased name (`INFO`, `EVALSHA`, …). */
   commands(): string[];
+  /** How many connections it has accepted. */
+  connections(): number;
   /** When (Date.now()) the first command this server leaves unanswered arrived, if one has. */
   firstUnansweredAt(): number | undefined;
   close(): Promise<void>;
@@ -24,7 +26,9 @@ export async function startSilentRedis(options: { handshake: boolean }): Promise
   const received: string[] = [];
   let firstUnansweredAt: number | undefined;
   const sockets = new Set<Socket>();
+  let accepted = 0;
   const server = createServer((socket) => {
+    accepted += 1;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
@@ -52,6 +56,7 @@ export async function startSilentRedis(options: { handshake: boolean }): Promise
   return {
     url: `redis://127.0.0.1:${port}`,
     commands: () => [...received],
+    connections: () => accepted,
     firstUnansweredAt: () => firstUnansweredAt,
     async close() {
       for (const socket of sockets) socket.destroy();
