@@ -1,5 +1,5 @@
 export { installShutdown } from './shutdown.ts';
-export { DATABASE_COMMAND_VARIABLES, loadConfigOrExit } from './load-config-or-exit.ts';
+export { loadConfigOrExit } from './load-config-or-exit.ts';
 export { installCrashGuards, listenFailure, StartupError } from './crash-guards.ts';
 export { openStores, type Stores, type StoresStatus } from './stores.ts';
 export { probeStore, type StoreStatus } from './store-status.ts';

@@ -1,4 +1,5 @@
-export { createTestDatabase, dropDatabases, dropLeftoverTestDatabases, serverUrl, testDatabaseUrl, TEST_DATABASE_PREFIX, uniqueName, withServerConnection, type TestDatabase } from './test-database.ts';
+export { uniqueName } from './stamped-names.ts';
+export { createTestDatabase, dropDatabases, dropLeftoverTestDatabases, serverUrl, testDatabaseUrl, TEST_DATABASE_PREFIX, withServerConnection, type TestDatabase } from './test-database.ts';
 export { TEST_REDIS_PREFIX_ROOT, testRedisUrl, uniqueRedisPrefix, deleteRedisPrefix } from './redis.ts';
 export { killSpawnedServices, spawnService, type ServiceProcess } from './spawn-service.ts';
 export { holdRowLock, type HeldRowLock } from './row-lock.ts';

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { createdAtOf, uniqueName } from './stamped-names.ts';
 
 export const TEST_REDIS_PREFIX_ROOT = 'fs-test:';
 
@@ -9,7 +9,7 @@ export function testRedisUrl(): string {
 
 /** A key prefix of this test file's own: `fs-test:<created, base36>_<random>`. */
 export function uniqueRedisPrefix(): string {
-  return `${TEST_REDIS_PREFIX_ROOT}${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  return uniqueName(TEST_REDIS_PREFIX_ROOT);
 }
 
 /** Deletes every key under the prefix. */
@@ -24,7 +24,7 @@ export async function deleteRedisPrefix(prefix: string): Promise<void> {
  */
 export async function deleteStaleTestRedisPrefixes(): Promise<void> {
   const stale = Date.now() - 30 * 60_000;
-  await deleteRedisKeys(`${TEST_REDIS_PREFIX_ROOT}*`, (key) => Number.parseInt(key.slice(TEST_REDIS_PREFIX_ROOT.length).split('_')[0] ?? '', 36) < stale);
+  await deleteRedisKeys(`${TEST_REDIS_PREFIX_ROOT}*`, (key) => createdAtOf(key, TEST_REDIS_PREFIX_ROOT) < stale);
 }
 
 async function deleteRedisKeys(pattern: string, chosen: (key: string) => boolean): Promise<void> {

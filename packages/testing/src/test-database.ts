@@ -1,7 +1,7 @@
 // Test fixtures: every test file gets its own freshly migrated database on the real server.
-import { randomBytes } from 'node:crypto';
 import mariadb from 'mariadb';
 import { applyMigrations, createDb, parseDatabaseUrl, type Db } from '@flash-sale/db';
+import { createdAtOf, uniqueName } from './stamped-names.ts';
 
 export const TEST_DATABASE_PREFIX = 'fs_test_';
 
@@ -13,10 +13,6 @@ export function testDatabaseUrl(database: string): string {
   const url = new URL(serverUrl());
   url.pathname = `/${database}`;
   return url.toString();
-}
-
-export function uniqueName(prefix: string): string {
-  return `${prefix}${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
 }
 
 export interface TestDatabase {
@@ -59,11 +55,6 @@ export async function dropDatabases(names: string[]): Promise<void> {
   });
 }
 
-/** When a test database was created, from its name (`fs_test_<base36 ms>_<random>`). */
-export function createdAtOf(name: string): number {
-  return Number.parseInt(name.slice(TEST_DATABASE_PREFIX.length).split('_')[0] ?? '', 36);
-}
-
 /**
  * Drops databases left by test runs that were killed before their cleanup ran. Only old ones: a
  * young database may belong to another run going on right now on the same server.
@@ -73,5 +64,5 @@ export async function dropLeftoverTestDatabases(olderThanMs = 30 * 60_000): Prom
     connection.query<{ name: string }[]>('SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE ?', [`${TEST_DATABASE_PREFIX}%`]),
   );
   const cutoff = Date.now() - olderThanMs;
-  await dropDatabases(rows.map((row) => row.name).filter((name) => !(createdAtOf(name) >= cutoff)));
+  await dropDatabases(rows.map((row) => row.name).filter((name) => !(createdAtOf(name, TEST_DATABASE_PREFIX) >= cutoff)));
 }
