@@ -1,4 +1,4 @@
-import { sweep } from '@flash-sale/checkout';
+import { createSweepState, defaultSweepOptions, sweep } from '@flash-sale/checkout';
 
 export interface SweeperLoop {
   /** Stops scheduling runs and waits for the one in progress, if any. Idempotent. */
@@ -20,14 +20,15 @@ export function startSweeperLoop(
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  const state = createSweepState();
 
   const runOnce = async () => {
     try {
-      const report = await sweep(deps);
+      const report = await sweep(deps, defaultSweepOptions, state);
       if (Object.values(report).some((count) => count > 0)) deps.logger.info({ ...report }, 'sweep done');
     } catch (error) {
-      // MySQL away, lock contention: the next run tries again; nothing was half done (each
-      // batch is one transaction).
+      // MySQL away: the next run tries again; nothing was half done (each batch is one
+      // transaction). Any other failure is a step's or a product's, logged by the sweep.
       deps.logger.warn({ err: error }, 'sweep failed; the next run will retry');
     }
   };

@@ -26,7 +26,7 @@ export { verifyPaymentSignature, signPayload } from './payments/verify-signature
 export type { SeenPaymentEvents } from './payments/seen-payment-events.ts';
 export { receivePaymentEvent, paymentEventHash, type PaymentEventInput, type PaymentResult, type ReceivedPaymentEvent } from './payments/receive-payment-event.ts';
 export { applyPaymentEvent, PaymentEventDeferredError, type ApplyPaymentEventResult, type PaymentEventOutcome } from './payments/apply-payment-event.ts';
-export { sweep, expireDueHolds, cancelDueOrders, redriveStalePaymentEvents, defaultSweepOptions, type SweepOptions, type SweepReport } from './sweeper/sweep.ts';
+export { sweep, createSweepState, expireDueHolds, cancelDueOrders, redriveStalePaymentEvents, defaultSweepOptions, type SweepOptions, type SweepReport, type SweepState } from './sweeper/sweep.ts';
 export { createCheckoutDeps, type CheckoutOptions, type CheckoutStores } from './checkout-deps.ts';
 export { auditStock, type StockAudit, type ProductAudit, type OverdueHold } from './audit/audit-stock.ts';
 export { repairProductStock, type StockRepair } from './audit/repair-stock.ts';

@@ -73,6 +73,14 @@ export function mysqlUnavailable(cause: unknown, retryAfterSeconds = 2): Service
   return new ServiceUnavailableError('MySQL is unavailable.', { cause, retryAfterSeconds });
 }
 
+/**
+ * Whether `error` says MySQL is away: the driver's own error, or runTransaction's 503 for it
+ * (mysqlUnavailable). Not lock contention, which is MySQL answering.
+ */
+export function isMysqlAway(error: unknown): boolean {
+  return isDatabaseUnavailableError(error) || (error instanceof ServiceUnavailableError && isDatabaseUnavailableError(error.cause));
+}
+
 /** The 503 for a deadlock or lock-wait timeout that running the transaction again did not resolve. */
 export function lockContention(cause: unknown): ServiceUnavailableError {
   return new ServiceUnavailableError('Lock contention did not resolve; retry shortly.', { cause, retryAfterSeconds: 1 });

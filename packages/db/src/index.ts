@@ -1,7 +1,7 @@
 export { createDb, pingDatabase, type Db, type Tx, type DbOrTx } from './client.ts';
 export { isConnectFailure, type AvailabilityListener } from './fail-fast-adapter.ts';
 export { runTransaction, type TransactionOptions } from './run-transaction.ts';
-export { isDatabaseUnavailableError, isRetryableTransactionError, isUniqueViolation, lockContention, mysqlErrorCode, mysqlUnavailable } from './db-errors.ts';
+export { isDatabaseUnavailableError, isMysqlAway, isRetryableTransactionError, isUniqueViolation, lockContention, mysqlErrorCode, mysqlUnavailable } from './db-errors.ts';
 export { parseDatabaseUrl } from './connection-options.ts';
 export { connectionProblem, type ConnectionProblem } from './connection-problem.ts';
 export { applyMigrations, MigrationError, type MigrationReport } from './migrate/apply-migrations.ts';

@@ -8,6 +8,7 @@ import { returnStock, returnStockInBulk } from '../products/products-sql.ts';
 import { isDue, type EndedHoldStatus } from './hold-view.ts';
 import { endActiveHolds } from './holds-sql.ts';
 import { createBatchLine, type BatchLineOptions, type BatchTurn, type MemberResult } from '../batching/batch-line.ts';
+import { isolateFailingProducts } from '../batching/isolate-failing-products.ts';
 
 /**
  * Inside a transaction that holds the hold's lock: marks an active hold `to` (expired or
@@ -73,7 +74,9 @@ export async function expireHolds(
  * in one transaction, and with them every other hold of the same products that is due by now
  * and free, so a crowd of holds lapsing in the same second gives its stock back in a few
  * transactions instead of one per hold. The jobs of holds expired that way then find them done
- * with one plain read, no transaction (a cheap no-op).
+ * with one plain read, no transaction (a cheap no-op). Should that transaction fail, each
+ * product's holds are tried alone (isolateFailingProducts): only the jobs of a product that
+ * fails alone fail, and BullMQ runs them again.
  */
 export async function expireDueHoldsTogether(deps: Deps, turn: BatchTurn<number>): Promise<MemberResult<ExpireHoldResult>[]> {
   const holdIds = turn.take();
@@ -90,20 +93,25 @@ export async function expireDueHoldsTogether(deps: Deps, turn: BatchTurn<number>
   const alongside = productIds.length
     ? await deps.db.hold.findMany({
         where: { productId: { in: productIds }, status: 'active', expiresAt: { lte: now } },
-        select: { id: true },
+        select: { id: true, productId: true },
         orderBy: { id: 'asc' },
         take: BULK_EXPIRY_LIMIT,
       })
     : [];
+  const failedProducts = new Map<number, unknown>();
   if (due.length > 0 || alongside.length > 0) {
-    const result = await expireHolds(deps, due.map((row) => row.id), {
-      by: 'job',
-      skipLocked: false,
-      alsoIfFree: alongside.map((row) => row.id),
-      committed: turn.committed,
-    });
-    expired = new Set(result.expired.map((hold) => hold.id));
-    snapshots = new Map(result.snapshots.map((snapshot) => [snapshot.id, snapshot]));
+    const toExpire = [...due.map((row) => ({ ...row, own: true })), ...alongside.map((row) => ({ ...row, own: false }))];
+    const { done, failed } = await isolateFailingProducts(deps, 'a hold expiry batch', toExpire, (group) =>
+      expireHolds(deps, group.filter((hold) => hold.own).map((hold) => hold.id), {
+        by: 'job',
+        skipLocked: false,
+        alsoIfFree: group.filter((hold) => !hold.own).map((hold) => hold.id),
+        committed: turn.committed,
+      }),
+    );
+    expired = new Set(done.flatMap((result) => result.expired.map((hold) => hold.id)));
+    snapshots = new Map(done.flatMap((result) => result.snapshots.map((snapshot) => [snapshot.id, snapshot] as const)));
+    for (const { productId, error } of failed) failedProducts.set(productId, error);
   } else {
     turn.committed();
   }
@@ -111,6 +119,8 @@ export async function expireDueHoldsTogether(deps: Deps, turn: BatchTurn<number>
     const row = byId.get(id);
     if (!row) return { ok: true, value: { outcome: 'not_found' } };
     if (expired.has(id)) return { ok: true, value: { outcome: 'expired', snapshot: snapshots.get(row.productId)! } };
+    // Its product failed alone (isolateFailingProducts): the job fails and BullMQ runs it again.
+    if (failedProducts.has(row.productId) && due.includes(row)) return { ok: false, error: failedProducts.get(row.productId) };
     if (row.status === 'active' && !isDue(row.expiresAt, now)) return { ok: true, value: { outcome: 'not_due', expiresAt: row.expiresAt } };
     return { ok: true, value: { outcome: 'not_active' } };
   });

@@ -1,3 +1,5 @@
+import { isMysqlAway } from '@flash-sale/db';
+import { isolateFailingProducts } from '../batching/isolate-failing-products.ts';
 import type { CheckoutDeps } from '../deps.ts';
 import { expireHolds } from '../holds/expire-hold.ts';
 import { purgeExpiredIdempotencyKeys } from '../idempotency/idempotency-keys.ts';
@@ -29,15 +31,49 @@ export interface SweepReport {
   ordersCancelled: number;
   paymentEventsRedriven: number;
   idempotencyKeysPurged: number;
+  /** Products whose due holds or orders could not be ended in this run (each logged). */
+  productsFailed: number;
+  /** Steps that failed in this run (each logged); the others still ran. */
+  stepsFailed: number;
 }
 
-export async function sweep(deps: Deps, options: SweepOptions = defaultSweepOptions): Promise<SweepReport> {
-  return {
-    holdsExpired: await sweepInBatches(options, () => expireDueHolds(deps, options)),
-    ordersCancelled: await sweepInBatches(options, () => cancelDueOrders(deps, options)),
-    paymentEventsRedriven: await redriveStalePaymentEvents(deps, options),
-    idempotencyKeysPurged: await purgeExpiredIdempotencyKeys(deps.db, deps.clock.now(), { limit: options.batchSize, maxBatches: options.maxBatches }),
+/** What one process's sweeper carries from run to run: where the re-drive of payment events goes on. */
+export interface SweepState {
+  paymentEventsAfterId: number;
+}
+
+export function createSweepState(): SweepState {
+  return { paymentEventsAfterId: 0 };
+}
+
+/**
+ * One run of the sweeper. Its four steps stand apart: one that fails (Redis away for the
+ * re-drive, say) is logged and the others still run, and within the first two a product whose
+ * rows cannot change is left out of the run (isolateFailingProducts) while every other product's
+ * due holds and orders are ended. MySQL away ends the run at once: every step needs it.
+ */
+export async function sweep(deps: Deps, options: SweepOptions = defaultSweepOptions, state: SweepState = createSweepState()): Promise<SweepReport> {
+  const report: SweepReport = { holdsExpired: 0, ordersCancelled: 0, paymentEventsRedriven: 0, idempotencyKeysPurged: 0, productsFailed: 0, stepsFailed: 0 };
+  const step = async (name: string, run: () => Promise<number>): Promise<number> => {
+    try {
+      return await run();
+    } catch (error) {
+      if (isMysqlAway(error)) throw error;
+      report.stepsFailed += 1;
+      deps.logger.warn({ err: error, step: name }, 'sweep step failed; the next run tries again');
+      return 0;
+    }
   };
+  const holdProductsFailed = new Set<number>();
+  const orderProductsFailed = new Set<number>();
+  report.holdsExpired = await step('expire holds', () => sweepInBatches(options, () => expireDueHolds(deps, options, holdProductsFailed)));
+  report.ordersCancelled = await step('time out orders', () => sweepInBatches(options, () => cancelDueOrders(deps, options, orderProductsFailed)));
+  report.paymentEventsRedriven = await step('re-drive payment events', () => redriveStalePaymentEvents(deps, options, state));
+  report.idempotencyKeysPurged = await step('purge idempotency keys', () =>
+    purgeExpiredIdempotencyKeys(deps.db, deps.clock.now(), { limit: options.batchSize, maxBatches: options.maxBatches }),
+  );
+  report.productsFailed = new Set([...holdProductsFailed, ...orderProductsFailed]).size;
+  return report;
 }
 
 async function sweepInBatches(options: SweepOptions, batch: () => Promise<{ found: number; handled: number }>): Promise<number> {
@@ -50,32 +86,50 @@ async function sweepInBatches(options: SweepOptions, batch: () => Promise<{ foun
   return total;
 }
 
-/** Expires one batch of holds past their expires_at (plus the grace) and returns their stock. */
-export async function expireDueHolds(deps: Deps, options: SweepOptions): Promise<{ found: number; handled: number }> {
+/**
+ * Expires one batch of holds past their expires_at (plus the grace) and returns their stock.
+ * Products in `productsFailed` are left out; one that fails here joins them, and is logged.
+ */
+export async function expireDueHolds(deps: Deps, options: SweepOptions, productsFailed = new Set<number>()): Promise<{ found: number; handled: number }> {
   const cutoff = new Date(deps.clock.now().getTime() - options.graceMs);
   const due = await deps.db.hold.findMany({
-    where: { status: 'active', expiresAt: { lte: cutoff } },
-    select: { id: true },
+    where: { status: 'active', expiresAt: { lte: cutoff }, ...(productsFailed.size ? { productId: { notIn: [...productsFailed] } } : {}) },
+    select: { id: true, productId: true },
     orderBy: { expiresAt: 'asc' },
     take: options.batchSize,
   });
   if (due.length === 0) return { found: 0, handled: 0 };
-  const { expired } = await expireHolds(deps, due.map((hold) => hold.id), { by: 'sweeper', skipLocked: true });
-  return { found: due.length, handled: expired.length };
+  const { done, failed } = await isolateFailingProducts(deps, "the sweeper's hold expiry", due, (holds) =>
+    expireHolds(deps, holds.map((hold) => hold.id), { by: 'sweeper', skipLocked: true }),
+  );
+  for (const { productId, error } of failed) {
+    productsFailed.add(productId);
+    deps.logger.warn({ err: error, productId }, "the sweeper could not expire this product's due holds; the next run tries again");
+  }
+  return { found: due.length, handled: done.reduce((total, result) => total + result.expired.length, 0) };
 }
 
-/** Times out one batch of orders past their payment deadline (plus the grace). */
-export async function cancelDueOrders(deps: Deps, options: SweepOptions): Promise<{ found: number; handled: number }> {
+/**
+ * Times out one batch of orders past their payment deadline (plus the grace). Products in
+ * `productsFailed` are left out; one that fails here joins them, and is logged.
+ */
+export async function cancelDueOrders(deps: Deps, options: SweepOptions, productsFailed = new Set<number>()): Promise<{ found: number; handled: number }> {
   const cutoff = new Date(deps.clock.now().getTime() - options.graceMs);
   const due = await deps.db.order.findMany({
-    where: { status: 'pending', paymentDueAt: { lte: cutoff } },
-    select: { id: true },
+    where: { status: 'pending', paymentDueAt: { lte: cutoff }, ...(productsFailed.size ? { productId: { notIn: [...productsFailed] } } : {}) },
+    select: { id: true, productId: true },
     orderBy: { paymentDueAt: 'asc' },
     take: options.batchSize,
   });
   if (due.length === 0) return { found: 0, handled: 0 };
-  const { timedOut, decidedByPayment } = await timeOutOrders(deps, due.map((order) => order.id), { by: 'sweeper', skipLocked: true });
-  return { found: due.length, handled: timedOut.length + decidedByPayment.length };
+  const { done, failed } = await isolateFailingProducts(deps, "the sweeper's payment timeout", due, (orders) =>
+    timeOutOrders(deps, orders.map((order) => order.id), { by: 'sweeper', skipLocked: true }),
+  );
+  for (const { productId, error } of failed) {
+    productsFailed.add(productId);
+    deps.logger.warn({ err: error, productId }, "the sweeper could not time out this product's due orders; the next run tries again");
+  }
+  return { found: due.length, handled: done.reduce((total, result) => total + result.timedOut.length + result.decidedByPayment.length, 0) };
 }
 
 // Events wait for their order with retries; past this age without an outcome, the sweeper makes
@@ -85,12 +139,14 @@ const STALE_EVENT_MS = 10_000;
 /**
  * Re-drives payment events that have no outcome yet and no live job (failed for good, or never
  * enqueued). Events waiting out their backoff for an order that does not exist yet are left to
- * it. Pages through every stale event, so a crowd of waiting ones cannot hide a lost one.
+ * it. Pages through every stale event, so a crowd of waiting ones cannot hide a lost one: at most
+ * `maxBatches` pages a run, each run going on from where the last one stopped (`state`), and
+ * starting over from the first once it has read the last.
  */
-export async function redriveStalePaymentEvents(deps: Deps, options: SweepOptions): Promise<number> {
+export async function redriveStalePaymentEvents(deps: Deps, options: SweepOptions, state: SweepState = createSweepState()): Promise<number> {
   const staleBefore = new Date(deps.clock.now().getTime() - STALE_EVENT_MS);
   let redriven = 0;
-  let afterId = 0;
+  let afterId = state.paymentEventsAfterId;
   for (let page = 0; page < options.maxBatches; page += 1) {
     const events = await deps.db.paymentEvent.findMany({
       where: { outcome: null, receivedAt: { lte: staleBefore }, id: { gt: afterId } },
@@ -104,8 +160,12 @@ export async function redriveStalePaymentEvents(deps: Deps, options: SweepOption
       redriven += 1;
       deps.logger.info({ paymentEventId: event.id, action }, 'payment event re-driven by the sweeper');
     }
-    if (events.length < options.batchSize) break;
+    if (events.length < options.batchSize) {
+      afterId = 0;
+      break;
+    }
     afterId = events.at(-1)!.id;
   }
+  state.paymentEventsAfterId = afterId;
   return redriven;
 }

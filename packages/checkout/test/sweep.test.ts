@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockContention, mysqlUnavailable } from '@flash-sale/db';
+import { rejectionOf, startTestStores, type TestStores } from '@flash-sale/testing';
+import { isolateFailingProducts } from '../src/batching/isolate-failing-products.ts';
+import {
+  createHold,
+  createHoldExpiryBatcher,
+  createOrder,
+  createSweepState,
+  paymentEventHash,
+  redriveStalePaymentEvents,
+  sweep,
+  type CheckoutDeps,
+} from '../src/index.ts';
+
+// The sweeper is the safety net when Redis has lost the jobs: one product whose rows cannot
+// change must not keep every other product's holds and orders from ending, nor one step the
+// others, nor a crowd of waiting payment events a lost one.
+
+let t: TestStores;
+let deps: CheckoutDeps;
+beforeAll(async () => {
+  t = await startTestStores();
+  deps = await t.domain();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const options = { batchSize: 500, maxBatches: 10, graceMs: 0 };
+const holdStatus = async (id: number) => (await t.db.hold.findUniqueOrThrow({ where: { id } })).status;
+const orderStatus = async (id: number) => (await t.db.order.findUniqueOrThrow({ where: { id } })).status;
+const available = async (id: number) => (await t.db.product.findUniqueOrThrow({ where: { id } })).availableStock;
+
+/**
+ * A product none of whose stock can come back: total_stock lowered by hand to what is available
+ * (units written off while holds were out), so any return breaks the CHECK
+ * (available_stock <= total_stock). The audit describes this state; only a person can mend it.
+ */
+async function writeOffHeldUnits(productId: number): Promise<void> {
+  await t.db.$executeRaw`UPDATE products SET total_stock = available_stock WHERE id = ${productId}`;
+}
+
+describe('a product whose rows cannot change fails alone', () => {
+  it("the sweeper still expires every other product's due holds and times out their orders, and logs the one it could not", async () => {
+    const [stuck, other, ordered] = [await t.createProduct(), await t.createProduct(), await t.createProduct()];
+    // The stuck product's hold is the oldest: the first of every batch the sweeper reads.
+    const stuckHold = await createHold(deps, { productId: stuck, qty: 3 });
+    const stuckOrder = await createOrder(deps, (await createHold(deps, { productId: stuck, qty: 1 })).id);
+    const otherHold = await createHold(deps, { productId: other, qty: 3 });
+    const otherOrder = await createOrder(deps, (await createHold(deps, { productId: ordered, qty: 2 })).id);
+    await writeOffHeldUnits(stuck);
+    // Past every hold's expiry and every order's payment deadline.
+    t.clock.advanceSeconds(deps.settings.orderPaymentTimeoutSeconds + 60);
+
+    const report = await sweep(deps, options);
+
+    expect(await holdStatus(otherHold.id)).toBe('expired');
+    expect(await orderStatus(otherOrder.id)).toBe('cancelled');
+    expect([await available(other), await available(ordered)]).toEqual([10, 10]);
+    expect(await holdStatus(stuckHold.id)).toBe('active');
+    expect(await orderStatus(stuckOrder.id)).toBe('pending');
+    expect(report).toMatchObject({ holdsExpired: 1, ordersCancelled: 1, productsFailed: 1, stepsFailed: 0 });
+    const failures = t.logs.filter((line) => line.productId === stuck && String(line.msg).startsWith('the sweeper could not'));
+    expect(failures.map((line) => line.msg)).toEqual([
+      "the sweeper could not expire this product's due holds; the next run tries again",
+      "the sweeper could not time out this product's due orders; the next run tries again",
+    ]);
+  });
+
+  it('an expiry job fails only when its own product fails: the jobs of other products in its batch expire their holds', async () => {
+    const [stuck, other, notDue] = [await t.createProduct(), await t.createProduct(), await t.createProduct()];
+    const stuckHold = await createHold(deps, { productId: stuck, qty: 3 });
+    const otherHold = await createHold(deps, { productId: other, qty: 3 });
+    await writeOffHeldUnits(stuck);
+    t.clock.advanceSeconds(deps.settings.holdTtlSeconds + 60);
+    // Two holds not due yet: their jobs' batches take the expiry line's two places in a
+    // transaction, so the two due jobs behind them wait, and then run in one batch together.
+    const early = [await createHold(deps, { productId: notDue, qty: 1 }), await createHold(deps, { productId: notDue, qty: 1 })];
+    const batcher = createHoldExpiryBatcher(deps);
+
+    const results = await Promise.allSettled([...early, stuckHold, otherHold].map((hold) => batcher.expire(hold.id)));
+
+    expect(results.map((result) => (result.status === 'fulfilled' ? result.value.outcome : 'failed'))).toEqual(['not_due', 'not_due', 'failed', 'expired']);
+    expect(await holdStatus(otherHold.id)).toBe('expired');
+    expect(await holdStatus(stuckHold.id)).toBe('active');
+    expect(t.logs.some((line) => line.msg === 'a hold expiry batch across products failed; trying each product alone')).toBe(true);
+  });
+});
+
+describe('the steps of a run stand apart', () => {
+  it('purges idempotency keys even when the re-drive of payment events fails for want of Redis', async () => {
+    const redisDown = await startTestStores({ REDIS_URL: 'redis://127.0.0.1:9' });
+    try {
+      const depsWithoutRedis = await redisDown.domain();
+      await redisDown.db.paymentEvent.create({
+        data: { idempotencyKey: 'evt_redis_down', orderId: 1, result: 'success', bodyHash: 'a'.repeat(64), payload: '{}', receivedAt: new Date(Date.now() - 60_000) },
+      });
+      const longAgo = new Date(Date.now() - 1_000);
+      await redisDown.db.idempotencyKey.create({
+        data: { scope: 'POST /api/holds', key: 'expired', requestHash: 'a'.repeat(64), status: 'completed', lockToken: '00000000-0000-4000-8000-000000000000', lockedUntil: longAgo, responseStatus: 201, responseBody: '{}', expiresAt: longAgo },
+      });
+
+      const report = await sweep(depsWithoutRedis, options);
+
+      expect(report).toMatchObject({ paymentEventsRedriven: 0, idempotencyKeysPurged: 1, stepsFailed: 1 });
+      expect(await redisDown.db.idempotencyKey.count()).toBe(0);
+      expect(redisDown.logs.filter((line) => line.msg === 'sweep step failed; the next run tries again').map((line) => line.step)).toEqual(['re-drive payment events']);
+    } finally {
+      await redisDown.close();
+    }
+  });
+});
+
+describe('isolateFailingProducts', () => {
+  const items = [
+    { productId: 1, id: 10 },
+    { productId: 2, id: 20 },
+    { productId: 1, id: 11 },
+  ];
+
+  it('tries each product alone after lock contention across them, and reports the one that still fails', async () => {
+    const runs: number[][] = [];
+    const outcome = await isolateFailingProducts(deps, 'a test batch', items, async (group) => {
+      runs.push(group.map((item) => item.id));
+      if (group.some((item) => item.productId === 1)) throw lockContention(new Error('Lock wait timeout exceeded'));
+      return group.length;
+    });
+    expect(runs).toEqual([[10, 20, 11], [10, 11], [20]]);
+    expect(outcome.done).toEqual([1]);
+    expect(outcome.failed.map((failure) => failure.productId)).toEqual([1]);
+  });
+
+  it('fails whole, without trying each product, when MySQL is away', async () => {
+    const away = mysqlUnavailable(Object.assign(new Error('connect ECONNREFUSED'), { name: 'PrismaClientInitializationError' }));
+    let runs = 0;
+    const error = await rejectionOf(
+      isolateFailingProducts(deps, 'a test batch', items, async () => {
+        runs += 1;
+        throw away;
+      }),
+    );
+    expect(error).toBe(away);
+    expect(runs).toBe(1);
+  });
+});
+
+describe('the re-drive of payment events', () => {
+  it('goes on from where the last run stopped, so events waiting out their backoff cannot hide a lost one behind them', async () => {
+    const storeStaleEvent = (orderId: number) =>
+      t.db.paymentEvent.create({
+        data: {
+          idempotencyKey: `evt_sweep_${orderId}`,
+          orderId,
+          result: 'success',
+          bodyHash: paymentEventHash({ orderId, result: 'success' }),
+          payload: JSON.stringify({ order_id: orderId, status: 'success' }),
+          receivedAt: new Date(Date.now() - 60_000),
+        },
+      });
+    // Two events waiting out their backoff (a live delayed job each), then one whose job was lost.
+    const queue = t.queue('payment-webhook');
+    for (const orderId of [1_900_001, 1_900_002]) {
+      const event = await storeStaleEvent(orderId);
+      await queue.add('apply-payment-event', { paymentEventId: event.id }, { jobId: `payment-event-${event.id}`, delay: 3_600_000 });
+    }
+    const lost = await storeStaleEvent(1_900_003);
+    // One page of two per run: the waiting pair fills the first run.
+    const pageOfTwo = { batchSize: 2, maxBatches: 1, graceMs: 0 };
+    const state = createSweepState();
+
+    expect(await redriveStalePaymentEvents(deps, pageOfTwo, state)).toBe(0);
+    expect(await redriveStalePaymentEvents(deps, pageOfTwo, state)).toBe(1);
+    expect(await queue.getJob(`payment-event-${lost.id}`)).toBeDefined();
+    // It read the last event: the next run starts over from the first.
+    expect(state.paymentEventsAfterId).toBe(0);
+  });
+});
