@@ -15,13 +15,14 @@ import { stockMovesIn } from './products/products-sql.ts';
  *   change can, if it never does;
  * - `inDoubt` gets what `work` returned, to add the jobs the commit needs if it took effect
  *   (each must be harmless if it did not).
+ * `maxAttempts` is runTransaction's.
  * A failure before `work` finished changed nothing, and the cache is left alone: reads are
  * still served from it while MySQL is away.
  */
 export async function runCheckoutTransaction<T>(
   deps: Pick<CheckoutDeps, 'db' | 'productCache' | 'logger'>,
   work: (tx: Tx) => Promise<T>,
-  options: { inDoubt?: (result: T) => Promise<void> } = {},
+  options: { inDoubt?: (result: T) => Promise<void>; maxAttempts?: number } = {},
 ): Promise<T> {
   // The attempt whose work finished, with what it returned: its COMMIT is on its way.
   let committing: { tx: Tx; result: T } | undefined;
@@ -35,7 +36,7 @@ export async function runCheckoutTransaction<T>(
         return result;
       },
       // An attempt that failed and is run again was rolled back: nothing of it is in doubt.
-      { onRetry: () => (committing = undefined) },
+      { onRetry: () => (committing = undefined), maxAttempts: options.maxAttempts },
     );
   } catch (error) {
     if (committing && isCommitInDoubt(error)) await mindCommitInDoubt(deps, committing.tx, () => options.inDoubt?.(committing!.result));

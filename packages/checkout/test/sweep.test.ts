@@ -42,49 +42,69 @@ async function writeOffHeldUnits(productId: number): Promise<void> {
 }
 
 describe('a product whose rows cannot change fails alone', () => {
-  it("the sweeper still expires every other product's due holds and times out their orders, and logs the one it could not", async () => {
-    const [stuck, other, ordered] = [await t.createProduct(), await t.createProduct(), await t.createProduct()];
-    // The stuck product's hold is the oldest: the first of every batch the sweeper reads.
-    const stuckHold = await createHold(deps, { productId: stuck, qty: 3 });
-    const stuckOrder = await createOrder(deps, (await createHold(deps, { productId: stuck, qty: 1 })).id);
+  const acrossProductsFailed = (what: string) => t.logs.filter((line) => line.msg === `${what} across products failed; trying each product alone`).length;
+
+  it("the sweeper still expires every other product's due holds and times out their orders, run after run", async () => {
+    const [stuckHolds, stuckOrders, other, ordered] = [await t.createProduct(), await t.createProduct(), await t.createProduct(), await t.createProduct()];
+    // The stuck products' rows are the oldest: the first of every batch the sweeper reads.
+    const stuckHold = await createHold(deps, { productId: stuckHolds, qty: 3 });
+    const stuckOrder = await createOrder(deps, (await createHold(deps, { productId: stuckOrders, qty: 1 })).id);
     const otherHold = await createHold(deps, { productId: other, qty: 3 });
     const otherOrder = await createOrder(deps, (await createHold(deps, { productId: ordered, qty: 2 })).id);
-    await writeOffHeldUnits(stuck);
+    await writeOffHeldUnits(stuckHolds);
+    await writeOffHeldUnits(stuckOrders);
     // Past every hold's expiry and every order's payment deadline.
     t.clock.advanceSeconds(deps.settings.orderPaymentTimeoutSeconds + 60);
+    const state = createSweepState();
 
-    const report = await sweep(deps, options);
+    const report = await sweep(deps, options, state);
 
     expect(await holdStatus(otherHold.id)).toBe('expired');
     expect(await orderStatus(otherOrder.id)).toBe('cancelled');
     expect([await available(other), await available(ordered)]).toEqual([10, 10]);
     expect(await holdStatus(stuckHold.id)).toBe('active');
     expect(await orderStatus(stuckOrder.id)).toBe('pending');
-    expect(report).toMatchObject({ holdsExpired: 1, ordersCancelled: 1, productsFailed: 1, stepsFailed: 0 });
-    const failures = t.logs.filter((line) => line.productId === stuck && String(line.msg).startsWith('the sweeper could not'));
-    expect(failures.map((line) => line.msg)).toEqual([
-      "the sweeper could not expire this product's due holds; the next run tries again",
-      "the sweeper could not time out this product's due orders; the next run tries again",
+    expect(report).toMatchObject({ holdsExpired: 1, ordersCancelled: 1, productsFailed: 2, stepsFailed: 0 });
+    const failures = t.logs.filter((line) => String(line.msg).startsWith('the sweeper could not')).map((line) => [line.productId, line.msg]);
+    expect(failures).toEqual([
+      [stuckHolds, "the sweeper could not expire this product's due holds; the next run tries again"],
+      [stuckOrders, "the sweeper could not time out this product's due orders; the next run tries again"],
     ]);
+    expect([acrossProductsFailed("the sweeper's hold expiry"), acrossProductsFailed("the sweeper's payment timeout")]).toEqual([1, 1]);
+
+    // The next run remembers them: the other products' rows go in a transaction of their own
+    // first, and the stuck ones are tried alone after it.
+    const laterHold = await createHold(deps, { productId: other, qty: 2 });
+    t.clock.advanceSeconds(deps.settings.holdTtlSeconds + 60);
+    expect(await sweep(deps, options, state)).toMatchObject({ holdsExpired: 1, productsFailed: 2 });
+    expect(await holdStatus(laterHold.id)).toBe('expired');
+    expect([acrossProductsFailed("the sweeper's hold expiry"), acrossProductsFailed("the sweeper's payment timeout")]).toEqual([1, 1]);
   });
 
   it('an expiry job fails only when its own product fails: the jobs of other products in its batch expire their holds', async () => {
     const [stuck, other, notDue] = [await t.createProduct(), await t.createProduct(), await t.createProduct()];
-    const stuckHold = await createHold(deps, { productId: stuck, qty: 3 });
-    const otherHold = await createHold(deps, { productId: other, qty: 3 });
-    await writeOffHeldUnits(stuck);
-    t.clock.advanceSeconds(deps.settings.holdTtlSeconds + 60);
-    // Two holds not due yet: their jobs' batches take the expiry line's two places in a
-    // transaction, so the two due jobs behind them wait, and then run in one batch together.
-    const early = [await createHold(deps, { productId: notDue, qty: 1 }), await createHold(deps, { productId: notDue, qty: 1 })];
     const batcher = createHoldExpiryBatcher(deps);
+    const stuckHold = await createHold(deps, { productId: stuck, qty: 3 });
+    await writeOffHeldUnits(stuck);
+    /** The jobs of the stuck hold and of a new, due hold of the other product, in one batch. */
+    const expireWithTheStuckOne = async () => {
+      const otherHold = await createHold(deps, { productId: other, qty: 1 });
+      t.clock.advanceSeconds(deps.settings.holdTtlSeconds + 60);
+      // Two holds not due yet: their jobs' batches take the expiry line's two places in a
+      // transaction, so the two due jobs behind them wait, and then run in one batch together.
+      const early = [await createHold(deps, { productId: notDue, qty: 1 }), await createHold(deps, { productId: notDue, qty: 1 })];
+      const results = await Promise.allSettled([...early, stuckHold, otherHold].map((hold) => batcher.expire(hold.id)));
+      expect(results.map((result) => (result.status === 'fulfilled' ? result.value.outcome : 'failed'))).toEqual(['not_due', 'not_due', 'failed', 'expired']);
+      expect(await holdStatus(otherHold.id)).toBe('expired');
+      expect(await holdStatus(stuckHold.id)).toBe('active');
+    };
 
-    const results = await Promise.allSettled([...early, stuckHold, otherHold].map((hold) => batcher.expire(hold.id)));
-
-    expect(results.map((result) => (result.status === 'fulfilled' ? result.value.outcome : 'failed'))).toEqual(['not_due', 'not_due', 'failed', 'expired']);
-    expect(await holdStatus(otherHold.id)).toBe('expired');
-    expect(await holdStatus(stuckHold.id)).toBe('active');
-    expect(t.logs.some((line) => line.msg === 'a hold expiry batch across products failed; trying each product alone')).toBe(true);
+    await expireWithTheStuckOne();
+    expect(acrossProductsFailed('a hold expiry batch')).toBe(1);
+    // The batcher remembers it: the next batch with it expires the other product's holds in a
+    // transaction of their own, and tries the stuck one alone after it.
+    await expireWithTheStuckOne();
+    expect(acrossProductsFailed('a hold expiry batch')).toBe(1);
   });
 });
 
@@ -119,23 +139,43 @@ describe('isolateFailingProducts', () => {
     { productId: 1, id: 11 },
   ];
 
-  it('tries each product alone after lock contention across them, and reports the one that still fails', async () => {
-    const runs: number[][] = [];
-    const outcome = await isolateFailingProducts(deps, 'a test batch', items, async (group) => {
-      runs.push(group.map((item) => item.id));
-      if (group.some((item) => item.productId === 1)) throw lockContention(new Error('Lock wait timeout exceeded'));
+  it('tries each product alone, once, after lock contention across them, and remembers the one that still fails until it does not', async () => {
+    const failing = new Set<number>();
+    let lockComesFree = false;
+    const runs: { ids: number[]; alone: boolean }[] = [];
+    const work = async (group: typeof items, attempt: { alone: boolean }) => {
+      runs.push({ ids: group.map((item) => item.id), alone: attempt.alone });
+      if (!lockComesFree && group.some((item) => item.productId === 1)) throw lockContention(new Error('Lock wait timeout exceeded'));
       return group.length;
-    });
-    expect(runs).toEqual([[10, 20, 11], [10, 11], [20]]);
-    expect(outcome.done).toEqual([1]);
-    expect(outcome.failed.map((failure) => failure.productId)).toEqual([1]);
+    };
+
+    const first = await isolateFailingProducts(deps, 'a test batch', items, failing, work);
+    expect(runs).toEqual([
+      { ids: [10, 11, 20], alone: false },
+      { ids: [10, 11], alone: true },
+      { ids: [20], alone: true },
+    ]);
+    expect(first.done).toEqual([1]);
+    expect(first.failed.map((failure) => failure.productId)).toEqual([1]);
+    expect([...failing]).toEqual([1]);
+
+    // Next time product 1 is kept out of the transaction together, and tried alone after it.
+    runs.length = 0;
+    lockComesFree = true;
+    const second = await isolateFailingProducts(deps, 'a test batch', items, failing, work);
+    expect(runs).toEqual([
+      { ids: [20], alone: false },
+      { ids: [10, 11], alone: true },
+    ]);
+    expect(second).toEqual({ done: [1, 2], failed: [] });
+    expect([...failing]).toEqual([]);
   });
 
   it('fails whole, without trying each product, when MySQL is away', async () => {
     const away = mysqlUnavailable(Object.assign(new Error('connect ECONNREFUSED'), { name: 'PrismaClientInitializationError' }));
     let runs = 0;
     const error = await rejectionOf(
-      isolateFailingProducts(deps, 'a test batch', items, async () => {
+      isolateFailingProducts(deps, 'a test batch', items, new Set(), async () => {
         runs += 1;
         throw away;
       }),

@@ -37,11 +37,13 @@ type Deps = Pick<CheckoutDeps, 'db' | 'clock' | 'productCache' | 'logger' | 'met
  * products, one UPDATE of the holds, whatever their number. Safe to run any number of times in
  * any number of processes: the holds' row locks serialise the callers and only an active, due
  * hold changes. `skipLocked` (the sweeper) leaves holds another transaction holds to it.
+ * `committed` is called once it has committed, before the cache and the counters are told (a
+ * batch line's next batch may begin then); `maxAttempts` is runTransaction's.
  */
 export async function expireHolds(
   deps: Deps,
   holdIds: number[],
-  options: { by: 'job' | 'sweeper'; skipLocked: boolean; alsoIfFree?: number[]; committed?: () => void },
+  options: { by: 'job' | 'sweeper'; skipLocked: boolean; alsoIfFree?: number[]; maxAttempts?: number; committed?: () => void },
 ): Promise<ExpiredHolds> {
   const own = new Set(holdIds);
   const extras = (options.alsoIfFree ?? []).filter((id) => !own.has(id));
@@ -62,7 +64,8 @@ export async function expireHolds(
     const snapshots = await returnStockInBulk(tx, expired);
     await endActiveHolds(tx, expired.map((hold) => hold.id), 'expired');
     return { expired, notDue, snapshots };
-  }).finally(() => options.committed?.());
+  }, { maxAttempts: options.maxAttempts });
+  options.committed?.();
 
   // After commit: the cache and the counters. Nothing here changes stock.
   await reportHoldsEnded(deps, { holds: result.expired, snapshots: result.snapshots, status: 'expired', by: options.by });
@@ -75,10 +78,10 @@ export async function expireHolds(
  * and free, so a crowd of holds lapsing in the same second gives its stock back in a few
  * transactions instead of one per hold. The jobs of holds expired that way then find them done
  * with one plain read, no transaction (a cheap no-op). Should that transaction fail, each
- * product's holds are tried alone (isolateFailingProducts): only the jobs of a product that
- * fails alone fail, and BullMQ runs them again.
+ * product's holds are tried alone, and products in `failing` always are (isolateFailingProducts):
+ * only the jobs of a product that fails alone fail, and BullMQ runs them again.
  */
-export async function expireDueHoldsTogether(deps: Deps, turn: BatchTurn<number>): Promise<MemberResult<ExpireHoldResult>[]> {
+export async function expireDueHoldsTogether(deps: Deps, turn: BatchTurn<number>, failing = new Set<number>()): Promise<MemberResult<ExpireHoldResult>[]> {
   const holdIds = turn.take();
   const now = deps.clock.now();
   const rows = await deps.db.hold.findMany({ where: { id: { in: holdIds } }, select: { id: true, productId: true, status: true, expiresAt: true } });
@@ -101,14 +104,18 @@ export async function expireDueHoldsTogether(deps: Deps, turn: BatchTurn<number>
   const failedProducts = new Map<number, unknown>();
   if (due.length > 0 || alongside.length > 0) {
     const toExpire = [...due.map((row) => ({ ...row, own: true })), ...alongside.map((row) => ({ ...row, own: false }))];
-    const { done, failed } = await isolateFailingProducts(deps, 'a hold expiry batch', toExpire, (group) =>
-      expireHolds(deps, group.filter((hold) => hold.own).map((hold) => hold.id), {
+    // The next batch may begin once this one's last transaction has committed, and not before,
+    // even if one failed: its tries alone hold a connection each, and the line keeps at most
+    // two batches at that.
+    const { done, failed } = await isolateFailingProducts(deps, 'a hold expiry batch', toExpire, failing, (holds, attempt) =>
+      expireHolds(deps, holds.filter((hold) => hold.own).map((hold) => hold.id), {
         by: 'job',
         skipLocked: false,
-        alsoIfFree: group.filter((hold) => !hold.own).map((hold) => hold.id),
-        committed: turn.committed,
+        alsoIfFree: holds.filter((hold) => !hold.own).map((hold) => hold.id),
+        maxAttempts: attempt.alone ? 1 : undefined,
+        committed: attempt.last ? turn.committed : undefined,
       }),
-    );
+    ).finally(() => turn.committed());
     expired = new Set(done.flatMap((result) => result.expired.map((hold) => hold.id)));
     snapshots = new Map(done.flatMap((result) => result.snapshots.map((snapshot) => [snapshot.id, snapshot] as const)));
     for (const { productId, error } of failed) failedProducts.set(productId, error);
@@ -135,7 +142,9 @@ export interface HoldExpiryBatcher {
 }
 
 export function createHoldExpiryBatcher(deps: Deps, options: BatchLineOptions = { maxBatch: 1_000, maxWaiting: 100_000 }): HoldExpiryBatcher {
-  const line = createBatchLine<'holds', number, ExpireHoldResult>(options, (_key, turn) => expireDueHoldsTogether(deps, turn));
+  // Products whose holds failed to expire alone lately: tried alone, after the others (isolateFailingProducts).
+  const failing = new Set<number>();
+  const line = createBatchLine<'holds', number, ExpireHoldResult>(options, (_key, turn) => expireDueHoldsTogether(deps, turn, failing));
   return { expire: (holdId) => line.submit('holds', holdId) };
 }
 

@@ -36,7 +36,7 @@ type Deps = Pick<CheckoutDeps, 'db' | 'clock' | 'productCache' | 'logger' | 'met
 export async function timeOutOrders(
   deps: Deps,
   orderIds: number[],
-  options: { by: 'job' | 'sweeper'; skipLocked: boolean },
+  options: { by: 'job' | 'sweeper'; skipLocked: boolean; maxAttempts?: number },
 ): Promise<TimedOutOrders> {
   const result = await runCheckoutTransaction(deps, async (tx): Promise<TimedOutOrders> => {
     const now = deps.clock.now();
@@ -72,7 +72,7 @@ export async function timeOutOrders(
       now,
     );
     return { timedOut, decidedByPayment, notDue, snapshots };
-  });
+  }, { maxAttempts: options.maxAttempts });
 
   await publishCommit(deps, {
     count: () => {

@@ -37,20 +37,24 @@ export interface SweepReport {
   stepsFailed: number;
 }
 
-/** What one process's sweeper carries from run to run: where the re-drive of payment events goes on. */
+/** What one process's sweeper carries from run to run. */
 export interface SweepState {
+  /** Where the re-drive of payment events goes on. */
   paymentEventsAfterId: number;
+  /** Products whose holds or orders failed to end alone lately (isolateFailingProducts). */
+  failingProducts: Set<number>;
 }
 
 export function createSweepState(): SweepState {
-  return { paymentEventsAfterId: 0 };
+  return { paymentEventsAfterId: 0, failingProducts: new Set() };
 }
 
 /**
  * One run of the sweeper. Its four steps stand apart: one that fails (Redis away for the
- * re-drive, say) is logged and the others still run, and within the first two a product whose
- * rows cannot change is left out of the run (isolateFailingProducts) while every other product's
- * due holds and orders are ended. MySQL away ends the run at once: every step needs it.
+ * re-drive, say) is logged and the others still run. In the first two, a product whose rows
+ * cannot change fails alone while every other product's due holds and orders are ended
+ * (isolateFailingProducts), and is left out of the rest of the run. MySQL away ends the run at
+ * once: every step needs it.
  */
 export async function sweep(deps: Deps, options: SweepOptions = defaultSweepOptions, state: SweepState = createSweepState()): Promise<SweepReport> {
   const report: SweepReport = { holdsExpired: 0, ordersCancelled: 0, paymentEventsRedriven: 0, idempotencyKeysPurged: 0, productsFailed: 0, stepsFailed: 0 };
@@ -64,15 +68,14 @@ export async function sweep(deps: Deps, options: SweepOptions = defaultSweepOpti
       return 0;
     }
   };
-  const holdProductsFailed = new Set<number>();
-  const orderProductsFailed = new Set<number>();
-  report.holdsExpired = await step('expire holds', () => sweepInBatches(options, () => expireDueHolds(deps, options, holdProductsFailed)));
-  report.ordersCancelled = await step('time out orders', () => sweepInBatches(options, () => cancelDueOrders(deps, options, orderProductsFailed)));
+  const products = { failedThisRun: new Set<number>(), failing: state.failingProducts };
+  report.holdsExpired = await step('expire holds', () => sweepInBatches(options, () => expireDueHolds(deps, options, products)));
+  report.ordersCancelled = await step('time out orders', () => sweepInBatches(options, () => cancelDueOrders(deps, options, products)));
   report.paymentEventsRedriven = await step('re-drive payment events', () => redriveStalePaymentEvents(deps, options, state));
   report.idempotencyKeysPurged = await step('purge idempotency keys', () =>
     purgeExpiredIdempotencyKeys(deps.db, deps.clock.now(), { limit: options.batchSize, maxBatches: options.maxBatches }),
   );
-  report.productsFailed = new Set([...holdProductsFailed, ...orderProductsFailed]).size;
+  report.productsFailed = products.failedThisRun.size;
   return report;
 }
 
@@ -86,50 +89,57 @@ async function sweepInBatches(options: SweepOptions, batch: () => Promise<{ foun
   return total;
 }
 
-/**
- * Expires one batch of holds past their expires_at (plus the grace) and returns their stock.
- * Products in `productsFailed` are left out; one that fails here joins them, and is logged.
- */
-export async function expireDueHolds(deps: Deps, options: SweepOptions, productsFailed = new Set<number>()): Promise<{ found: number; handled: number }> {
+/** The products a run fails on: left out of the rest of it, and `failing` from run to run (SweepState). */
+export interface SweepProducts {
+  failedThisRun: Set<number>;
+  failing: Set<number>;
+}
+
+const noProducts = (): SweepProducts => ({ failedThisRun: new Set(), failing: new Set() });
+
+/** Expires one batch of holds past their expires_at (plus the grace) and returns their stock. */
+export async function expireDueHolds(deps: Deps, options: SweepOptions, products = noProducts()): Promise<{ found: number; handled: number }> {
   const cutoff = new Date(deps.clock.now().getTime() - options.graceMs);
   const due = await deps.db.hold.findMany({
-    where: { status: 'active', expiresAt: { lte: cutoff }, ...(productsFailed.size ? { productId: { notIn: [...productsFailed] } } : {}) },
+    where: { status: 'active', expiresAt: { lte: cutoff }, ...leftOut(products) },
     select: { id: true, productId: true },
     orderBy: { expiresAt: 'asc' },
     take: options.batchSize,
   });
   if (due.length === 0) return { found: 0, handled: 0 };
-  const { done, failed } = await isolateFailingProducts(deps, "the sweeper's hold expiry", due, (holds) =>
-    expireHolds(deps, holds.map((hold) => hold.id), { by: 'sweeper', skipLocked: true }),
+  const { done, failed } = await isolateFailingProducts(deps, "the sweeper's hold expiry", due, products.failing, (holds, attempt) =>
+    expireHolds(deps, holds.map((hold) => hold.id), { by: 'sweeper', skipLocked: true, maxAttempts: attempt.alone ? 1 : undefined }),
   );
   for (const { productId, error } of failed) {
-    productsFailed.add(productId);
+    products.failedThisRun.add(productId);
     deps.logger.warn({ err: error, productId }, "the sweeper could not expire this product's due holds; the next run tries again");
   }
   return { found: due.length, handled: done.reduce((total, result) => total + result.expired.length, 0) };
 }
 
-/**
- * Times out one batch of orders past their payment deadline (plus the grace). Products in
- * `productsFailed` are left out; one that fails here joins them, and is logged.
- */
-export async function cancelDueOrders(deps: Deps, options: SweepOptions, productsFailed = new Set<number>()): Promise<{ found: number; handled: number }> {
+/** Times out one batch of orders past their payment deadline (plus the grace). */
+export async function cancelDueOrders(deps: Deps, options: SweepOptions, products = noProducts()): Promise<{ found: number; handled: number }> {
   const cutoff = new Date(deps.clock.now().getTime() - options.graceMs);
   const due = await deps.db.order.findMany({
-    where: { status: 'pending', paymentDueAt: { lte: cutoff }, ...(productsFailed.size ? { productId: { notIn: [...productsFailed] } } : {}) },
+    where: { status: 'pending', paymentDueAt: { lte: cutoff }, ...leftOut(products) },
     select: { id: true, productId: true },
     orderBy: { paymentDueAt: 'asc' },
     take: options.batchSize,
   });
   if (due.length === 0) return { found: 0, handled: 0 };
-  const { done, failed } = await isolateFailingProducts(deps, "the sweeper's payment timeout", due, (orders) =>
-    timeOutOrders(deps, orders.map((order) => order.id), { by: 'sweeper', skipLocked: true }),
+  const { done, failed } = await isolateFailingProducts(deps, "the sweeper's payment timeout", due, products.failing, (orders, attempt) =>
+    timeOutOrders(deps, orders.map((order) => order.id), { by: 'sweeper', skipLocked: true, maxAttempts: attempt.alone ? 1 : undefined }),
   );
   for (const { productId, error } of failed) {
-    productsFailed.add(productId);
+    products.failedThisRun.add(productId);
     deps.logger.warn({ err: error, productId }, "the sweeper could not time out this product's due orders; the next run tries again");
   }
   return { found: due.length, handled: done.reduce((total, result) => total + result.timedOut.length + result.decidedByPayment.length, 0) };
+}
+
+/** The filter that leaves out the products this run already failed on. */
+function leftOut(products: SweepProducts): { productId?: { notIn: number[] } } {
+  return products.failedThisRun.size ? { productId: { notIn: [...products.failedThisRun] } } : {};
 }
 
 // Events wait for their order with retries; past this age without an outcome, the sweeper makes
