@@ -13,7 +13,7 @@ import { runCli } from './stack.ts';
  * answer (so could not have observed it) until the product's next change: `cache: false` checks
  * MySQL alone then.
  */
-export async function expectLedgerExact(stack: FaultStack, options: { cache: boolean } = { cache: true }): Promise<void> {
+export async function expectLedgerExact(stack: Pick<FaultStack, 'db' | 'redisClient' | 'prefix'>, options: { cache: boolean } = { cache: true }): Promise<void> {
   const audit = await auditStock({ db: stack.db, clock: systemClock, activeHoldsWithoutJob: async () => [] });
   for (const product of audit.products) {
     expect({ product: product.productId, available: product.availableStock }).toEqual({ product: product.productId, available: product.expected });

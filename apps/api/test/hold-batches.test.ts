@@ -83,7 +83,7 @@ describe('the snapshot check before the line', () => {
   const countingSnapshotReads = () => {
     const productReader = t.services.deps.productReader;
     const reads = vi.fn();
-    const batcher = createHoldBatcher({ ...t.services.deps, productReader: { get: (id: number) => (reads(id), productReader.get(id)) } });
+    const batcher = createHoldBatcher({ ...t.services.deps, productReader: { ...productReader, get: (id: number) => (reads(id), productReader.get(id)) } });
     return { batcher, reads };
   };
 

@@ -185,6 +185,21 @@ describe('keys are never stranded by a store that went away mid-request', () => 
     expect(replay.body).toEqual(retry.body);
   });
 
+  it('the key is free for another body too, as if the failed request had freed it', async () => {
+    const productId = await t.createProduct({ totalStock: 10 });
+    const key = newKey();
+    await failWhileMySqlIsAway(key, { product_id: productId, qty: 1 }, new ServiceUnavailableError('MySQL is unavailable.'));
+
+    const other = { product_id: productId, qty: 2 };
+    const next = await postHold(key, other);
+    expect(next.status).toBe(201);
+    expect(next.body.qty).toBe(2);
+    expect(await availableInMysql(productId)).toBe(8);
+    // Now the key is the new body's: its replay, and the first body refused.
+    expect((await postHold(key, other)).headers.get('idempotent-replayed')).toBe('true');
+    expect((await postHold(key, { product_id: productId, qty: 1 })).status).toBe(422);
+  });
+
   it('a refusal that could not be recorded is a 503, and its retry gets a fresh answer', async () => {
     const productId = await t.createProduct({ totalStock: 10 });
     const key = newKey();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockContention, mysqlUnavailable } from '@flash-sale/db';
 import { rejectionOf, startTestStores, type TestStores } from '@flash-sale/testing';
-import { isolateFailingProducts } from '../src/batching/isolate-failing-products.ts';
+import { FailingProducts, productByProduct } from '../src/batching/product-by-product.ts';
 import {
   createHold,
   createHoldExpiryBatcher,
@@ -14,8 +14,9 @@ import {
 } from '../src/index.ts';
 
 // The sweeper is the safety net when Redis has lost the jobs: one product whose rows cannot
-// change must not keep every other product's holds and orders from ending, nor one step the
-// others, nor a crowd of waiting payment events a lost one.
+// change must not keep every other product's holds and orders from ending (nor, in the expiry
+// jobs, the other jobs of its batch), nor one step the others, nor a crowd of waiting payment
+// events a lost one.
 
 let t: TestStores;
 let deps: CheckoutDeps;
@@ -41,10 +42,15 @@ async function writeOffHeldUnits(productId: number): Promise<void> {
   await t.db.$executeRaw`UPDATE products SET total_stock = available_stock WHERE id = ${productId}`;
 }
 
-describe('a product whose rows cannot change fails alone', () => {
-  const acrossProductsFailed = (what: string) => t.logs.filter((line) => line.msg === `${what} across products failed; trying each product alone`).length;
+/** Makes a hold due now, by the domain's clock, without moving the clock. */
+async function makeDue(holdId: number): Promise<void> {
+  await t.db.hold.update({ where: { id: holdId }, data: { expiresAt: new Date(t.clock.now().getTime() - 1_000) } });
+}
 
-  it("the sweeper still expires every other product's due holds and times out their orders, run after run", async () => {
+describe('a product whose rows cannot change fails alone', () => {
+  const sweeperFailures = () => t.logs.filter((line) => String(line.msg).startsWith('the sweeper could not')).map((line) => [line.productId, line.msg]);
+
+  it("the sweeper still expires every other product's due holds and times out their orders, and leaves the failing ones alone for a while", async () => {
     const [stuckHolds, stuckOrders, other, ordered] = [await t.createProduct(), await t.createProduct(), await t.createProduct(), await t.createProduct()];
     // The stuck products' rows are the oldest: the first of every batch the sweeper reads.
     const stuckHold = await createHold(deps, { productId: stuckHolds, qty: 3 });
@@ -65,20 +71,23 @@ describe('a product whose rows cannot change fails alone', () => {
     expect(await holdStatus(stuckHold.id)).toBe('active');
     expect(await orderStatus(stuckOrder.id)).toBe('pending');
     expect(report).toMatchObject({ holdsExpired: 1, ordersCancelled: 1, productsFailed: 2, stepsFailed: 0 });
-    const failures = t.logs.filter((line) => String(line.msg).startsWith('the sweeper could not')).map((line) => [line.productId, line.msg]);
-    expect(failures).toEqual([
-      [stuckHolds, "the sweeper could not expire this product's due holds; the next run tries again"],
-      [stuckOrders, "the sweeper could not time out this product's due orders; the next run tries again"],
-    ]);
-    expect([acrossProductsFailed("the sweeper's hold expiry"), acrossProductsFailed("the sweeper's payment timeout")]).toEqual([1, 1]);
+    const bothFailed = [
+      [stuckHolds, "the sweeper could not expire this product's due holds; it tries again in a while"],
+      [stuckOrders, "the sweeper could not time out this product's due orders; it tries again in a while"],
+    ];
+    expect(sweeperFailures()).toEqual(bothFailed);
 
-    // The next run remembers them: the other products' rows go in a transaction of their own
-    // first, and the stuck ones are tried alone after it.
+    // The next run, at once: the failing products are left alone, the others' rows still change.
     const laterHold = await createHold(deps, { productId: other, qty: 2 });
-    t.clock.advanceSeconds(deps.settings.holdTtlSeconds + 60);
+    await makeDue(laterHold.id);
     expect(await sweep(deps, options, state)).toMatchObject({ holdsExpired: 1, productsFailed: 2 });
     expect(await holdStatus(laterHold.id)).toBe('expired');
-    expect([acrossProductsFailed("the sweeper's hold expiry"), acrossProductsFailed("the sweeper's payment timeout")]).toEqual([1, 1]);
+    expect(sweeperFailures()).toEqual(bothFailed);
+
+    // After the cool-off they are tried again.
+    t.clock.advanceSeconds(31);
+    expect(await sweep(deps, options, state)).toMatchObject({ holdsExpired: 0, productsFailed: 2 });
+    expect(sweeperFailures()).toEqual([...bothFailed, ...bothFailed]);
   });
 
   it('an expiry job fails only when its own product fails: the jobs of other products in its batch expire their holds', async () => {
@@ -86,25 +95,17 @@ describe('a product whose rows cannot change fails alone', () => {
     const batcher = createHoldExpiryBatcher(deps);
     const stuckHold = await createHold(deps, { productId: stuck, qty: 3 });
     await writeOffHeldUnits(stuck);
-    /** The jobs of the stuck hold and of a new, due hold of the other product, in one batch. */
-    const expireWithTheStuckOne = async () => {
-      const otherHold = await createHold(deps, { productId: other, qty: 1 });
-      t.clock.advanceSeconds(deps.settings.holdTtlSeconds + 60);
-      // Two holds not due yet: their jobs' batches take the expiry line's two places in a
-      // transaction, so the two due jobs behind them wait, and then run in one batch together.
-      const early = [await createHold(deps, { productId: notDue, qty: 1 }), await createHold(deps, { productId: notDue, qty: 1 })];
-      const results = await Promise.allSettled([...early, stuckHold, otherHold].map((hold) => batcher.expire(hold.id)));
-      expect(results.map((result) => (result.status === 'fulfilled' ? result.value.outcome : 'failed'))).toEqual(['not_due', 'not_due', 'failed', 'expired']);
-      expect(await holdStatus(otherHold.id)).toBe('expired');
-      expect(await holdStatus(stuckHold.id)).toBe('active');
-    };
+    const otherHold = await createHold(deps, { productId: other, qty: 1 });
+    t.clock.advanceSeconds(deps.settings.holdTtlSeconds + 60);
+    // Two holds not due yet: their jobs' batches take the expiry line's two places in a
+    // transaction, so the two due jobs behind them wait, and then run in one batch together.
+    const early = [await createHold(deps, { productId: notDue, qty: 1 }), await createHold(deps, { productId: notDue, qty: 1 })];
 
-    await expireWithTheStuckOne();
-    expect(acrossProductsFailed('a hold expiry batch')).toBe(1);
-    // The batcher remembers it: the next batch with it expires the other product's holds in a
-    // transaction of their own, and tries the stuck one alone after it.
-    await expireWithTheStuckOne();
-    expect(acrossProductsFailed('a hold expiry batch')).toBe(1);
+    const results = await Promise.allSettled([...early, stuckHold, otherHold].map((hold) => batcher.expire(hold.id)));
+
+    expect(results.map((result) => (result.status === 'fulfilled' ? result.value.outcome : 'failed'))).toEqual(['not_due', 'not_due', 'failed', 'expired']);
+    expect(await holdStatus(otherHold.id)).toBe('expired');
+    expect(await holdStatus(stuckHold.id)).toBe('active');
   });
 });
 
@@ -132,50 +133,49 @@ describe('the steps of a run stand apart', () => {
   });
 });
 
-describe('isolateFailingProducts', () => {
+describe('productByProduct', () => {
   const items = [
     { productId: 1, id: 10 },
     { productId: 2, id: 20 },
     { productId: 1, id: 11 },
   ];
 
-  it('tries each product alone, once, after lock contention across them, and remembers the one that still fails until it does not', async () => {
-    const failing = new Set<number>();
+  it('runs each product on its own, and leaves one that failed alone for 30 s, then tries it last, once, until it succeeds', async () => {
+    const failing = new FailingProducts();
     let lockComesFree = false;
-    const runs: { ids: number[]; alone: boolean }[] = [];
-    const work = async (group: typeof items, attempt: { alone: boolean }) => {
-      runs.push({ ids: group.map((item) => item.id), alone: attempt.alone });
-      if (!lockComesFree && group.some((item) => item.productId === 1)) throw lockContention(new Error('Lock wait timeout exceeded'));
+    const runs: { ids: number[]; failedBefore: boolean; last: boolean }[] = [];
+    const contention = lockContention(new Error('Lock wait timeout exceeded'));
+    const work = async (group: typeof items, attempt: { failedBefore: boolean; last: boolean }) => {
+      runs.push({ ids: group.map((item) => item.id), ...attempt });
+      if (!lockComesFree && group[0]!.productId === 1) throw contention;
       return group.length;
     };
 
-    const first = await isolateFailingProducts(deps, 'a test batch', items, failing, work);
-    expect(runs).toEqual([
-      { ids: [10, 11, 20], alone: false },
-      { ids: [10, 11], alone: true },
-      { ids: [20], alone: true },
+    expect(await productByProduct(deps, items, failing, work)).toEqual({ done: [1], failed: [{ productId: 1, error: contention, coolingOff: false }] });
+    expect(runs.splice(0)).toEqual([
+      { ids: [10, 11], failedBefore: false, last: false },
+      { ids: [20], failedBefore: false, last: true },
     ]);
-    expect(first.done).toEqual([1]);
-    expect(first.failed.map((failure) => failure.productId)).toEqual([1]);
-    expect([...failing]).toEqual([1]);
 
-    // Next time product 1 is kept out of the transaction together, and tried alone after it.
-    runs.length = 0;
+    t.clock.advanceSeconds(29);
+    expect(await productByProduct(deps, items, failing, work)).toEqual({ done: [1], failed: [{ productId: 1, error: contention, coolingOff: true }] });
+    expect(runs.splice(0)).toEqual([{ ids: [20], failedBefore: false, last: true }]);
+
+    t.clock.advanceSeconds(2);
     lockComesFree = true;
-    const second = await isolateFailingProducts(deps, 'a test batch', items, failing, work);
-    expect(runs).toEqual([
-      { ids: [20], alone: false },
-      { ids: [10, 11], alone: true },
+    expect(await productByProduct(deps, items, failing, work)).toEqual({ done: [1, 2], failed: [] });
+    expect(runs.splice(0)).toEqual([
+      { ids: [20], failedBefore: false, last: false },
+      { ids: [10, 11], failedBefore: true, last: true },
     ]);
-    expect(second).toEqual({ done: [1, 2], failed: [] });
-    expect([...failing]).toEqual([]);
+    expect(failing.size).toBe(0);
   });
 
-  it('fails whole, without trying each product, when MySQL is away', async () => {
+  it('stops at once, trying no other product, when MySQL is away', async () => {
     const away = mysqlUnavailable(Object.assign(new Error('connect ECONNREFUSED'), { name: 'PrismaClientInitializationError' }));
     let runs = 0;
     const error = await rejectionOf(
-      isolateFailingProducts(deps, 'a test batch', items, new Set(), async () => {
+      productByProduct(deps, items, new FailingProducts(), async () => {
         runs += 1;
         throw away;
       }),

@@ -13,7 +13,7 @@ interface Response {
  * stored response again, marked `Idempotent-Replayed: true`. Without a key it simply runs.
  */
 export async function replyIdempotently<R>(
-  deps: Pick<CheckoutDeps, 'db' | 'clock' | 'logger' | 'abandonedClaims' | 'keyClaimer'>,
+  deps: Pick<CheckoutDeps, 'db' | 'clock' | 'logger' | 'abandonedClaims' | 'keyClaimer' | 'productReader'>,
   request: FastifyRequest,
   reply: FastifyReply,
   execute: (completion?: KeyCompletion<R>) => Promise<R>,
@@ -29,6 +29,10 @@ export async function replyIdempotently<R>(
   if (response.replayed) {
     request.log.info({ scope, status: response.status }, 'idempotent request replayed');
     reply.header('idempotent-replayed', 'true');
+    // A success replayed says the change was made, maybe by a process that died between its
+    // commit and its cache write-through: the product's next read must show it (a hold's 201).
+    const productId = response.status < 300 ? (response.body as { product_id?: unknown } | null)?.product_id : undefined;
+    if (typeof productId === 'number') await deps.productReader.refresh(productId);
   }
   return reply.code(response.status).send(response.body);
 }

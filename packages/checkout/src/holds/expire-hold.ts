@@ -8,7 +8,7 @@ import { returnStock, returnStockInBulk } from '../products/products-sql.ts';
 import { isDue, type EndedHoldStatus } from './hold-view.ts';
 import { endActiveHolds } from './holds-sql.ts';
 import { createBatchLine, type BatchLineOptions, type BatchTurn, type MemberResult } from '../batching/batch-line.ts';
-import { isolateFailingProducts } from '../batching/isolate-failing-products.ts';
+import { FailingProducts, productByProduct } from '../batching/product-by-product.ts';
 
 /**
  * Inside a transaction that holds the hold's lock: marks an active hold `to` (expired or
@@ -74,14 +74,13 @@ export async function expireHolds(
 
 /**
  * The expiry jobs of a worker, in bulk: the holds of the jobs that arrive together are expired
- * in one transaction, and with them every other hold of the same products that is due by now
- * and free, so a crowd of holds lapsing in the same second gives its stock back in a few
- * transactions instead of one per hold. The jobs of holds expired that way then find them done
- * with one plain read, no transaction (a cheap no-op). Should that transaction fail, each
- * product's holds are tried alone, and products in `failing` always are (isolateFailingProducts):
- * only the jobs of a product that fails alone fail, and BullMQ runs them again.
+ * in one transaction per product, and with them every other hold of the same products that is
+ * due by now and free, so a crowd of holds lapsing in the same second gives its stock back in a
+ * few transactions instead of one per hold. The jobs of holds expired that way then find them
+ * done with one plain read, no transaction (a cheap no-op). Only the jobs of a product that
+ * fails (or is left alone after failing: productByProduct) fail, and BullMQ runs them again.
  */
-export async function expireDueHoldsTogether(deps: Deps, turn: BatchTurn<number>, failing = new Set<number>()): Promise<MemberResult<ExpireHoldResult>[]> {
+export async function expireDueHoldsTogether(deps: Deps, turn: BatchTurn<number>, failing = new FailingProducts()): Promise<MemberResult<ExpireHoldResult>[]> {
   const holdIds = turn.take();
   const now = deps.clock.now();
   const rows = await deps.db.hold.findMany({ where: { id: { in: holdIds } }, select: { id: true, productId: true, status: true, expiresAt: true } });
@@ -104,15 +103,15 @@ export async function expireDueHoldsTogether(deps: Deps, turn: BatchTurn<number>
   const failedProducts = new Map<number, unknown>();
   if (due.length > 0 || alongside.length > 0) {
     const toExpire = [...due.map((row) => ({ ...row, own: true })), ...alongside.map((row) => ({ ...row, own: false }))];
-    // The next batch may begin once this one's last transaction has committed, and not before,
-    // even if one failed: its tries alone hold a connection each, and the line keeps at most
-    // two batches at that.
-    const { done, failed } = await isolateFailingProducts(deps, 'a hold expiry batch', toExpire, failing, (holds, attempt) =>
+    // The next batch may begin once this one's last transaction has committed, and not before
+    // (nor after a failure, before this one has tried every product): the line keeps at most
+    // two batches in a transaction.
+    const { done, failed } = await productByProduct(deps, toExpire, failing, (holds, attempt) =>
       expireHolds(deps, holds.filter((hold) => hold.own).map((hold) => hold.id), {
         by: 'job',
         skipLocked: false,
         alsoIfFree: holds.filter((hold) => !hold.own).map((hold) => hold.id),
-        maxAttempts: attempt.alone ? 1 : undefined,
+        maxAttempts: attempt.failedBefore ? 1 : undefined,
         committed: attempt.last ? turn.committed : undefined,
       }),
     ).finally(() => turn.committed());
@@ -126,7 +125,8 @@ export async function expireDueHoldsTogether(deps: Deps, turn: BatchTurn<number>
     const row = byId.get(id);
     if (!row) return { ok: true, value: { outcome: 'not_found' } };
     if (expired.has(id)) return { ok: true, value: { outcome: 'expired', snapshot: snapshots.get(row.productId)! } };
-    // Its product failed alone (isolateFailingProducts): the job fails and BullMQ runs it again.
+    // Its product failed, or is left alone after failing (productByProduct): the job fails and
+    // BullMQ runs it again.
     if (failedProducts.has(row.productId) && due.includes(row)) return { ok: false, error: failedProducts.get(row.productId) };
     if (row.status === 'active' && !isDue(row.expiresAt, now)) return { ok: true, value: { outcome: 'not_due', expiresAt: row.expiresAt } };
     return { ok: true, value: { outcome: 'not_active' } };
@@ -142,8 +142,7 @@ export interface HoldExpiryBatcher {
 }
 
 export function createHoldExpiryBatcher(deps: Deps, options: BatchLineOptions = { maxBatch: 1_000, maxWaiting: 100_000 }): HoldExpiryBatcher {
-  // Products whose holds failed to expire alone lately: tried alone, after the others (isolateFailingProducts).
-  const failing = new Set<number>();
+  const failing = new FailingProducts();
   const line = createBatchLine<'holds', number, ExpireHoldResult>(options, (_key, turn) => expireDueHoldsTogether(deps, turn, failing));
   return { expire: (holdId) => line.submit('holds', holdId) };
 }

@@ -13,7 +13,10 @@ import { isDue, toHoldView, type HoldView } from './hold-view.ts';
  * back unchanged; a used one is refused. An active hold whose time is already up is expired here
  * rather than released, since that is what it already is.
  */
-export async function releaseHold(deps: Pick<CheckoutDeps, 'db' | 'clock' | 'productCache' | 'jobs' | 'metrics' | 'logger'>, holdId: number): Promise<HoldView> {
+export async function releaseHold(
+  deps: Pick<CheckoutDeps, 'db' | 'clock' | 'productCache' | 'productReader' | 'jobs' | 'metrics' | 'logger'>,
+  holdId: number,
+): Promise<HoldView> {
   const { view, snapshot } = await runCheckoutTransaction(deps, async (tx) => {
     const hold = await lockHold(tx, holdId);
     if (!hold) throw new HoldNotFoundError(holdId);
@@ -30,6 +33,10 @@ export async function releaseHold(deps: Pick<CheckoutDeps, 'db' | 'clock' | 'pro
     const status = view.status === 'expired' ? 'expired' : 'released';
     // Its expiry job has nothing left to do: removed alongside (best effort; it would no-op).
     await reportHoldsEnded(deps, { holds: [view], snapshots: [snapshot], status, by: 'request', alongside: [() => removeJobAfterCommit(deps, 'hold-expiry', { holdId })] });
+  } else {
+    // Ended before: most often this caller's own retry, whose first try may have died between
+    // its commit and its write-through. The answer says the stock is back; so must the cache.
+    await deps.productReader.refresh(view.productId);
   }
   return view;
 }

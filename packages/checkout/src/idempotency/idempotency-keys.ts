@@ -66,17 +66,20 @@ export async function claimIdempotencyKey(
       await db.idempotencyKey.deleteMany({ where: { id: existing.id, expiresAt: { lte: now } } });
       continue;
     }
-    if (existing.requestHash !== request.requestHash) throw new IdempotencyKeyReusedError();
     if (existing.status === 'completed') {
+      if (existing.requestHash !== request.requestHash) throw new IdempotencyKeyReusedError();
       return { kind: 'replay', response: { status: existing.responseStatus ?? 200, body: JSON.parse(existing.responseBody ?? 'null') } };
     }
-    if (existing.lockedUntil > now && !(await deps.abandonedClaims.isAbandoned(existing.lockToken))) throw new IdempotencyKeyInUseError();
+    if (existing.lockedUntil > now && !(await deps.abandonedClaims.isAbandoned(existing.lockToken))) {
+      throw existing.requestHash !== request.requestHash ? new IdempotencyKeyReusedError() : new IdempotencyKeyInUseError();
+    }
     // The owner answered without freeing the key, or died mid-request (its transaction never
-    // committed, or the key would be completed): take the key over, unless another retry got
-    // there first.
+    // committed, or the key would be completed): the key is free, whatever body this request
+    // has (as it would be had MySQL taken the owner's DELETE). Take it over, unless another
+    // retry got there first.
     const takenOver = await db.idempotencyKey.updateMany({
       where: { id: existing.id, status: 'processing', lockToken: existing.lockToken },
-      data: { lockToken, lockedUntil: addSeconds(now, LEASE_SECONDS) },
+      data: { lockToken, lockedUntil: addSeconds(now, LEASE_SECONDS), requestHash: request.requestHash },
     });
     if (takenOver.count === 1) return { kind: 'claimed', claim: { scope: request.scope, key: request.key, lockToken } };
   }

@@ -13,6 +13,14 @@ export interface ProductReader {
    * miss (or Redis down) reads MySQL. Throws ProductNotFoundError for an unknown product.
    */
   get(productId: number): Promise<ProductSnapshot>;
+  /**
+   * Reads the product from MySQL and writes it through to the cache (a newer snapshot there
+   * stays). For an answer that tells the caller of a change which another process made and may
+   * not have written through, having died between its commit and its write-through: an
+   * idempotent replay, the release of a hold that had already ended. Without it the cache
+   * would show the stock from before that change until the product's next one, or its TTL.
+   */
+  refresh(productId: number): Promise<void>;
 }
 
 /** How long the cache must answer without failing before an outage is said to be over. */
@@ -61,6 +69,10 @@ export function createProductReader(deps: Pick<CheckoutDeps, 'db' | 'productCach
         outage = undefined;
       }
       return cached ?? readAfterMiss(productId);
+    },
+
+    async refresh(productId) {
+      await readAfterMiss(productId);
     },
   };
 }

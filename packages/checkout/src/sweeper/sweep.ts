@@ -1,5 +1,5 @@
 import { isMysqlAway } from '@flash-sale/db';
-import { isolateFailingProducts } from '../batching/isolate-failing-products.ts';
+import { FailingProducts, productByProduct, type ProductFailure } from '../batching/product-by-product.ts';
 import type { CheckoutDeps } from '../deps.ts';
 import { expireHolds } from '../holds/expire-hold.ts';
 import { purgeExpiredIdempotencyKeys } from '../idempotency/idempotency-keys.ts';
@@ -41,20 +41,20 @@ export interface SweepReport {
 export interface SweepState {
   /** Where the re-drive of payment events goes on. */
   paymentEventsAfterId: number;
-  /** Products whose holds or orders failed to end alone lately (isolateFailingProducts). */
-  failingProducts: Set<number>;
+  /** Products whose holds or orders failed to end (productByProduct). */
+  failingProducts: FailingProducts;
 }
 
 export function createSweepState(): SweepState {
-  return { paymentEventsAfterId: 0, failingProducts: new Set() };
+  return { paymentEventsAfterId: 0, failingProducts: new FailingProducts() };
 }
 
 /**
  * One run of the sweeper. Its four steps stand apart: one that fails (Redis away for the
- * re-drive, say) is logged and the others still run. In the first two, a product whose rows
- * cannot change fails alone while every other product's due holds and orders are ended
- * (isolateFailingProducts), and is left out of the rest of the run. MySQL away ends the run at
- * once: every step needs it.
+ * re-drive, say) is logged and the others still run. In the first two, each product's rows
+ * change in transactions of their own (productByProduct), so a product whose rows cannot change
+ * fails alone while every other product's due holds and orders are ended; it is left out of the
+ * rest of the run. MySQL away ends the run at once: every step needs it.
  */
 export async function sweep(deps: Deps, options: SweepOptions = defaultSweepOptions, state: SweepState = createSweepState()): Promise<SweepReport> {
   const report: SweepReport = { holdsExpired: 0, ordersCancelled: 0, paymentEventsRedriven: 0, idempotencyKeysPurged: 0, productsFailed: 0, stepsFailed: 0 };
@@ -92,10 +92,10 @@ async function sweepInBatches(options: SweepOptions, batch: () => Promise<{ foun
 /** The products a run fails on: left out of the rest of it, and `failing` from run to run (SweepState). */
 export interface SweepProducts {
   failedThisRun: Set<number>;
-  failing: Set<number>;
+  failing: FailingProducts;
 }
 
-const noProducts = (): SweepProducts => ({ failedThisRun: new Set(), failing: new Set() });
+const noProducts = (): SweepProducts => ({ failedThisRun: new Set(), failing: new FailingProducts() });
 
 /** Expires one batch of holds past their expires_at (plus the grace) and returns their stock. */
 export async function expireDueHolds(deps: Deps, options: SweepOptions, products = noProducts()): Promise<{ found: number; handled: number }> {
@@ -107,13 +107,10 @@ export async function expireDueHolds(deps: Deps, options: SweepOptions, products
     take: options.batchSize,
   });
   if (due.length === 0) return { found: 0, handled: 0 };
-  const { done, failed } = await isolateFailingProducts(deps, "the sweeper's hold expiry", due, products.failing, (holds, attempt) =>
-    expireHolds(deps, holds.map((hold) => hold.id), { by: 'sweeper', skipLocked: true, maxAttempts: attempt.alone ? 1 : undefined }),
+  const { done, failed } = await productByProduct(deps, due, products.failing, (holds, attempt) =>
+    expireHolds(deps, holds.map((hold) => hold.id), { by: 'sweeper', skipLocked: true, maxAttempts: attempt.failedBefore ? 1 : undefined }),
   );
-  for (const { productId, error } of failed) {
-    products.failedThisRun.add(productId);
-    deps.logger.warn({ err: error, productId }, "the sweeper could not expire this product's due holds; the next run tries again");
-  }
+  noteFailures(deps, products, failed, "the sweeper could not expire this product's due holds; it tries again in a while");
   return { found: due.length, handled: done.reduce((total, result) => total + result.expired.length, 0) };
 }
 
@@ -127,14 +124,19 @@ export async function cancelDueOrders(deps: Deps, options: SweepOptions, product
     take: options.batchSize,
   });
   if (due.length === 0) return { found: 0, handled: 0 };
-  const { done, failed } = await isolateFailingProducts(deps, "the sweeper's payment timeout", due, products.failing, (orders, attempt) =>
-    timeOutOrders(deps, orders.map((order) => order.id), { by: 'sweeper', skipLocked: true, maxAttempts: attempt.alone ? 1 : undefined }),
+  const { done, failed } = await productByProduct(deps, due, products.failing, (orders, attempt) =>
+    timeOutOrders(deps, orders.map((order) => order.id), { by: 'sweeper', skipLocked: true, maxAttempts: attempt.failedBefore ? 1 : undefined }),
   );
-  for (const { productId, error } of failed) {
-    products.failedThisRun.add(productId);
-    deps.logger.warn({ err: error, productId }, "the sweeper could not time out this product's due orders; the next run tries again");
-  }
+  noteFailures(deps, products, failed, "the sweeper could not time out this product's due orders; it tries again in a while");
   return { found: due.length, handled: done.reduce((total, result) => total + result.timedOut.length + result.decidedByPayment.length, 0) };
+}
+
+/** Leaves the failed products out of the rest of the run; logs each one that was tried. */
+function noteFailures(deps: Pick<Deps, 'logger'>, products: SweepProducts, failed: ProductFailure[], message: string): void {
+  for (const { productId, error, coolingOff } of failed) {
+    products.failedThisRun.add(productId);
+    if (!coolingOff) deps.logger.warn({ err: error, productId }, message);
+  }
 }
 
 /** The filter that leaves out the products this run already failed on. */
