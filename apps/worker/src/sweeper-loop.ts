@@ -27,8 +27,8 @@ export function startSweeperLoop(
       const report = await sweep(deps, defaultSweepOptions, state);
       if (Object.values(report).some((count) => count > 0)) deps.logger.info({ ...report }, 'sweep done');
     } catch (error) {
-      // MySQL away: the next run tries again; nothing was half done (each batch is one
-      // transaction). Any other failure is a step's or a product's, logged by the sweep.
+      // MySQL away: the next run tries again; nothing was half done (each product's rows change
+      // in one transaction). Any other failure is a step's or a product's, logged by the sweep.
       deps.logger.warn({ err: error }, 'sweep failed; the next run will retry');
     }
   };

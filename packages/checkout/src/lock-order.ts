@@ -30,7 +30,10 @@ import { Prisma, type CancelReason, type HoldStatus, type OrderStatus, type Paym
 // Batches: a batch of holds (holds/create-hold.ts, which says why it cannot oversell and what it
 // does on every failure) takes the same one product lock as a single hold, and a batch of
 // expiries or timeouts takes its rows by id in one statement each, in id order, then their
-// products in id order: a batch is one transaction in this same order, never a new order.
+// product: one transaction per product (batching/product-by-product.ts), in this same order,
+// never a new one. (expireHolds and timeOutOrders would take several products in id order,
+// but the bulk paths no longer give them several: a product stuck on a lock would keep the
+// others it had locked, the hot one too.)
 //
 // Hold ids: a block of hold ids is reserved in a transaction of its own that locks one
 // id_sequences row and nothing else, so it never waits for a row ranked here. A process with no

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { lockContention, mysqlUnavailable } from '@flash-sale/db';
 import { rejectionOf, startTestStores, type TestStores } from '@flash-sale/testing';
 import { FailingProducts, productByProduct } from '../src/batching/product-by-product.ts';
@@ -143,9 +143,9 @@ describe('productByProduct', () => {
   it('runs each product on its own, and leaves one that failed alone for 30 s, then tries it last, once, until it succeeds', async () => {
     const failing = new FailingProducts();
     let lockComesFree = false;
-    const runs: { ids: number[]; failedBefore: boolean; last: boolean }[] = [];
+    const runs: { ids: number[]; failedBefore: boolean }[] = [];
     const contention = lockContention(new Error('Lock wait timeout exceeded'));
-    const work = async (group: typeof items, attempt: { failedBefore: boolean; last: boolean }) => {
+    const work = async (group: typeof items, attempt: { failedBefore: boolean }) => {
       runs.push({ ids: group.map((item) => item.id), ...attempt });
       if (!lockComesFree && group[0]!.productId === 1) throw contention;
       return group.length;
@@ -153,35 +153,58 @@ describe('productByProduct', () => {
 
     expect(await productByProduct(deps, items, failing, work)).toEqual({ done: [1], failed: [{ productId: 1, error: contention, coolingOff: false }] });
     expect(runs.splice(0)).toEqual([
-      { ids: [10, 11], failedBefore: false, last: false },
-      { ids: [20], failedBefore: false, last: true },
+      { ids: [10, 11], failedBefore: false },
+      { ids: [20], failedBefore: false },
     ]);
 
     t.clock.advanceSeconds(29);
     expect(await productByProduct(deps, items, failing, work)).toEqual({ done: [1], failed: [{ productId: 1, error: contention, coolingOff: true }] });
-    expect(runs.splice(0)).toEqual([{ ids: [20], failedBefore: false, last: true }]);
+    expect(runs.splice(0)).toEqual([{ ids: [20], failedBefore: false }]);
 
     t.clock.advanceSeconds(2);
     lockComesFree = true;
     expect(await productByProduct(deps, items, failing, work)).toEqual({ done: [1, 2], failed: [] });
     expect(runs.splice(0)).toEqual([
-      { ids: [20], failedBefore: false, last: false },
-      { ids: [10, 11], failedBefore: true, last: true },
+      { ids: [20], failedBefore: false },
+      { ids: [10, 11], failedBefore: true },
     ]);
     expect(failing.size).toBe(0);
   });
 
-  it('stops at once, trying no other product, when MySQL is away', async () => {
+  it("calls committed once every product's transaction has ended, and resolves once their reports are done", async () => {
+    const events: string[] = [];
+    const reportsEnd: (() => void)[] = [];
+    const outcome = productByProduct(
+      deps,
+      items,
+      new FailingProducts(),
+      async (group, _attempt, reporting) => {
+        await new Promise((resolve) => setTimeout(resolve, group[0]!.productId === 1 ? 30 : 1));
+        events.push(`committed ${group[0]!.productId}`);
+        reporting(new Promise<void>((resolve) => reportsEnd.push(resolve)).then(() => void events.push(`reported ${group[0]!.productId}`)));
+        return group[0]!.productId;
+      },
+      { committed: () => events.push('all committed') },
+    ).then((result) => (events.push('resolved'), result));
+    await vi.waitFor(() => expect(events).toEqual(['committed 2', 'committed 1', 'all committed']));
+    reportsEnd.forEach((end) => end());
+    expect((await outcome).done).toEqual([2, 1]);
+    expect(events).toEqual(['committed 2', 'committed 1', 'all committed', 'reported 2', 'reported 1', 'resolved']);
+  });
+
+  it('starts no more products once MySQL is away, and throws its error', async () => {
     const away = mysqlUnavailable(Object.assign(new Error('connect ECONNREFUSED'), { name: 'PrismaClientInitializationError' }));
+    const manyProducts = Array.from({ length: 10 }, (_, index) => ({ productId: index + 1, id: index + 1 }));
     let runs = 0;
     const error = await rejectionOf(
-      productByProduct(deps, items, new FailingProducts(), async () => {
+      productByProduct(deps, manyProducts, new FailingProducts(), async () => {
         runs += 1;
         throw away;
       }),
     );
     expect(error).toBe(away);
-    expect(runs).toBe(1);
+    // Only those already under way: one per place (four), not ten.
+    expect(runs).toBe(4);
   });
 });
 

@@ -21,6 +21,7 @@ export const holdRoutes: FastifyPluginAsyncTypebox<{ deps: CheckoutDeps; holds: 
         reply,
         (completion) => holds.createHold({ productId: request.body.product_id, qty: request.body.qty }, { idempotency: completion }),
         (hold) => ({ status: 201, body: presentHold(hold) }),
+        { replayMovedStock: true },
       ),
   });
 

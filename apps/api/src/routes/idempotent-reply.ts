@@ -11,6 +11,7 @@ interface Response {
  * Adapts a state-changing route to the idempotency rules (docs/api.md, "Idempotency"): with an
  * Idempotency-Key the operation runs at most once per key and endpoint, and a repeat gets the
  * stored response again, marked `Idempotent-Replayed: true`. Without a key it simply runs.
+ * `replayMovedStock`: a replayed success names a product (`product_id`) whose stock it moved.
  */
 export async function replyIdempotently<R>(
   deps: Pick<CheckoutDeps, 'db' | 'clock' | 'logger' | 'abandonedClaims' | 'keyClaimer' | 'productReader'>,
@@ -18,6 +19,7 @@ export async function replyIdempotently<R>(
   reply: FastifyReply,
   execute: (completion?: KeyCompletion<R>) => Promise<R>,
   present: (result: R) => Response,
+  options: { replayMovedStock?: boolean } = {},
 ): Promise<FastifyReply> {
   const key = idempotencyKeyOf(request);
   if (key === undefined) {
@@ -29,9 +31,10 @@ export async function replyIdempotently<R>(
   if (response.replayed) {
     request.log.info({ scope, status: response.status }, 'idempotent request replayed');
     reply.header('idempotent-replayed', 'true');
-    // A success replayed says the change was made, maybe by a process that died between its
-    // commit and its cache write-through: the product's next read must show it (a hold's 201).
-    const productId = response.status < 300 ? (response.body as { product_id?: unknown } | null)?.product_id : undefined;
+    // A success replayed that moved stock (a hold's 201) says the change was made, maybe by a
+    // process that died between its commit and its cache write-through: the product's next
+    // read must show it.
+    const productId = options.replayMovedStock && response.status < 300 ? (response.body as { product_id?: unknown } | null)?.product_id : undefined;
     if (typeof productId === 'number') await deps.productReader.refresh(productId);
   }
   return reply.code(response.status).send(response.body);

@@ -15,9 +15,17 @@ export interface ProductFailure {
 export interface ProductAttempt {
   /** It failed before: one attempt, no second wait on a lock that did not come free. */
   failedBefore: boolean;
-  /** No other product follows this one. */
-  last: boolean;
 }
+
+/**
+ * Hands over what a product's commit has to tell (its cache write-through, counters and log
+ * lines), already under way: it goes on while the other products' transactions run.
+ */
+export type Reporting = (reported: Promise<void>) => void;
+
+// Products whose transactions run at once: a batch across many products takes a few of the
+// pool's connections, and one stuck on a lock holds up only its own.
+const PRODUCTS_AT_ONCE = 4;
 
 /**
  * Products whose rows failed to change, in one process: when each last failed, and how. Such a
@@ -52,24 +60,28 @@ export class FailingProducts {
 }
 
 /**
- * Runs `work` for each product's items in turn, each in transactions of its own, so that a
- * product whose rows cannot change fails by itself, and never holds another product's row lock
- * while it waits (a transaction across products would hold every product it locked before the
- * stuck one, the hot product too, and stall its holds). One transaction per product, not per
- * batch: a crowd on one product, the case that must be fast, is still one.
+ * Runs `work` for each product's items, in transactions of their own, PRODUCTS_AT_ONCE at a
+ * time, so that a product whose rows cannot change fails by itself, and never holds another
+ * product's row lock while it waits (a transaction across products would hold every product it
+ * locked before the stuck one, the hot product too, and stall its holds). One transaction per
+ * product, not per batch: a crowd on one product, the case that must be fast, is still one.
+ * Each product's report starts as soon as it has committed (`Reporting`), so the cache never
+ * waits for the other products; `committed` is called once every transaction has ended, and
+ * the call resolves once the reports are done too.
  *
  * A product that fails is remembered in `failing` and left alone for COOL_OFF_MS (reported as
- * failed, untried), then tried last, with one attempt, until it succeeds: a row lock that does
- * not come free costs its lock wait once per cool-off, not on every batch.
+ * failed, untried), then tried after the others, with one attempt, until it succeeds: a row
+ * lock that does not come free costs its lock wait once per cool-off, not on every batch.
  *
  * Returns what each successful run of `work` returned, and each product that failed. When
- * MySQL is away it throws: trying the next product would only wait on it again.
+ * MySQL is away it starts no more products, lets those under way end and report, and throws.
  */
 export async function productByProduct<T extends { productId: number }, R>(
-  deps: Pick<CheckoutDeps, 'clock'>,
+  deps: Pick<CheckoutDeps, 'clock' | 'logger'>,
   items: T[],
   failing: FailingProducts,
-  work: (items: T[], attempt: ProductAttempt) => Promise<R>,
+  work: (items: T[], attempt: ProductAttempt, reporting: Reporting) => Promise<R>,
+  options: { committed?: () => void } = {},
 ): Promise<{ done: R[]; failed: ProductFailure[] }> {
   const byProduct = new Map<number, T[]>();
   for (const item of items) byProduct.set(item.productId, [...(byProduct.get(item.productId) ?? []), item]);
@@ -83,15 +95,33 @@ export async function productByProduct<T extends { productId: number }, R>(
   }
   // Those that failed before go last: the others' rows change first.
   toTry.sort(([a], [b]) => Number(failing.has(a)) - Number(failing.has(b)));
-  for (const [index, [productId, group]] of toTry.entries()) {
-    try {
-      done.push(await work(group, { failedBefore: failing.has(productId), last: index === toTry.length - 1 }));
-      failing.succeeded(productId);
-    } catch (error) {
-      if (isMysqlAway(error)) throw error;
-      failed.push({ productId, error, coolingOff: false });
-      failing.failed(productId, error, deps.clock.now());
+
+  const reports: Promise<void>[] = [];
+  const reporting: Reporting = (reported) => {
+    reports.push(reported.catch((error: unknown) => deps.logger.error({ err: error }, 'could not report a commit')));
+  };
+  let mysqlAway: { error: unknown } | undefined;
+  const runProducts = async () => {
+    while (!mysqlAway && toTry.length > 0) {
+      const [productId, group] = toTry.shift()!;
+      try {
+        done.push(await work(group, { failedBefore: failing.has(productId) }, reporting));
+        failing.succeeded(productId);
+      } catch (error) {
+        if (isMysqlAway(error)) mysqlAway ??= { error };
+        else {
+          failed.push({ productId, error, coolingOff: false });
+          failing.failed(productId, error, deps.clock.now());
+        }
+      }
     }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(PRODUCTS_AT_ONCE, toTry.length) }, runProducts));
+  } finally {
+    options.committed?.();
   }
+  await Promise.all(reports);
+  if (mysqlAway) throw mysqlAway.error;
   return { done, failed };
 }

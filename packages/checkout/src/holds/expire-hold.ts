@@ -8,7 +8,7 @@ import { returnStock, returnStockInBulk } from '../products/products-sql.ts';
 import { isDue, type EndedHoldStatus } from './hold-view.ts';
 import { endActiveHolds } from './holds-sql.ts';
 import { createBatchLine, type BatchLineOptions, type BatchTurn, type MemberResult } from '../batching/batch-line.ts';
-import { FailingProducts, productByProduct } from '../batching/product-by-product.ts';
+import { FailingProducts, productByProduct, type Reporting } from '../batching/product-by-product.ts';
 
 /**
  * Inside a transaction that holds the hold's lock: marks an active hold `to` (expired or
@@ -37,13 +37,13 @@ type Deps = Pick<CheckoutDeps, 'db' | 'clock' | 'productCache' | 'logger' | 'met
  * products, one UPDATE of the holds, whatever their number. Safe to run any number of times in
  * any number of processes: the holds' row locks serialise the callers and only an active, due
  * hold changes. `skipLocked` (the sweeper) leaves holds another transaction holds to it.
- * `committed` is called once it has committed, before the cache and the counters are told (a
- * batch line's next batch may begin then); `maxAttempts` is runTransaction's.
+ * With `reporting` it resolves at commit, handing over the cache write-through and the counters
+ * under way (productByProduct); `maxAttempts` is runTransaction's.
  */
 export async function expireHolds(
   deps: Deps,
   holdIds: number[],
-  options: { by: 'job' | 'sweeper'; skipLocked: boolean; alsoIfFree?: number[]; maxAttempts?: number; committed?: () => void },
+  options: { by: 'job' | 'sweeper'; skipLocked: boolean; alsoIfFree?: number[]; maxAttempts?: number; reporting?: Reporting },
 ): Promise<ExpiredHolds> {
   const own = new Set(holdIds);
   const extras = (options.alsoIfFree ?? []).filter((id) => !own.has(id));
@@ -65,10 +65,11 @@ export async function expireHolds(
     await endActiveHolds(tx, expired.map((hold) => hold.id), 'expired');
     return { expired, notDue, snapshots };
   }, { maxAttempts: options.maxAttempts });
-  options.committed?.();
 
   // After commit: the cache and the counters. Nothing here changes stock.
-  await reportHoldsEnded(deps, { holds: result.expired, snapshots: result.snapshots, status: 'expired', by: options.by });
+  const reported = reportHoldsEnded(deps, { holds: result.expired, snapshots: result.snapshots, status: 'expired', by: options.by });
+  if (options.reporting) options.reporting(reported);
+  else await reported;
   return result;
 }
 
@@ -103,17 +104,21 @@ export async function expireDueHoldsTogether(deps: Deps, turn: BatchTurn<number>
   const failedProducts = new Map<number, unknown>();
   if (due.length > 0 || alongside.length > 0) {
     const toExpire = [...due.map((row) => ({ ...row, own: true })), ...alongside.map((row) => ({ ...row, own: false }))];
-    // The next batch may begin once this one's last transaction has committed, and not before
-    // (nor after a failure, before this one has tried every product): the line keeps at most
-    // two batches in a transaction.
-    const { done, failed } = await productByProduct(deps, toExpire, failing, (holds, attempt) =>
-      expireHolds(deps, holds.filter((hold) => hold.own).map((hold) => hold.id), {
-        by: 'job',
-        skipLocked: false,
-        alsoIfFree: holds.filter((hold) => !hold.own).map((hold) => hold.id),
-        maxAttempts: attempt.failedBefore ? 1 : undefined,
-        committed: attempt.last ? turn.committed : undefined,
-      }),
+    // The next batch may begin once every transaction of this one has ended, while their
+    // reports finish: the line keeps at most two batches in their transactions.
+    const { done, failed } = await productByProduct(
+      deps,
+      toExpire,
+      failing,
+      (holds, attempt, reporting) =>
+        expireHolds(deps, holds.filter((hold) => hold.own).map((hold) => hold.id), {
+          by: 'job',
+          skipLocked: false,
+          alsoIfFree: holds.filter((hold) => !hold.own).map((hold) => hold.id),
+          maxAttempts: attempt.failedBefore ? 1 : undefined,
+          reporting,
+        }),
+      { committed: turn.committed },
     ).finally(() => turn.committed());
     expired = new Set(done.flatMap((result) => result.expired.map((hold) => hold.id)));
     snapshots = new Map(done.flatMap((result) => result.snapshots.map((snapshot) => [snapshot.id, snapshot] as const)));

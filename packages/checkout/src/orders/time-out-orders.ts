@@ -1,5 +1,6 @@
 import { runCheckoutTransaction } from '../checkout-transaction.ts';
 import { publishCommit } from '../after-commit.ts';
+import type { Reporting } from '../batching/product-by-product.ts';
 import type { CheckoutDeps } from '../deps.ts';
 import { lockOrdersById, lockUnsettledPaymentEventsOfOrders, type LockedOrder, type LockedPaymentEvent } from '../lock-order.ts';
 import type { ProductSnapshot } from '../products/product-snapshot.ts';
@@ -31,12 +32,13 @@ type Deps = Pick<CheckoutDeps, 'db' | 'clock' | 'productCache' | 'logger' | 'met
  * The payment timeout for every order among `orderIds` that is still pending past its deadline,
  * in one transaction: payment events, orders, then products, each in one locking read, and one
  * grouped UPDATE per outcome. Safe to repeat in any number of processes. `skipLocked` (the
- * sweeper) leaves orders another transaction holds to it.
+ * sweeper) leaves orders another transaction holds to it. With `reporting` it resolves at
+ * commit, handing over the cache write-through and the counters under way (productByProduct).
  */
 export async function timeOutOrders(
   deps: Deps,
   orderIds: number[],
-  options: { by: 'job' | 'sweeper'; skipLocked: boolean; maxAttempts?: number },
+  options: { by: 'job' | 'sweeper'; skipLocked: boolean; maxAttempts?: number; reporting?: Reporting },
 ): Promise<TimedOutOrders> {
   const result = await runCheckoutTransaction(deps, async (tx): Promise<TimedOutOrders> => {
     const now = deps.clock.now();
@@ -74,7 +76,7 @@ export async function timeOutOrders(
     return { timedOut, decidedByPayment, notDue, snapshots };
   }, { maxAttempts: options.maxAttempts });
 
-  await publishCommit(deps, {
+  const reported = publishCommit(deps, {
     count: () => {
       if (result.timedOut.length) deps.metrics.orderFinalized('cancelled', 'payment_timeout', result.timedOut.length);
       for (const { event } of result.decidedByPayment) {
@@ -94,5 +96,7 @@ export async function timeOutOrders(
     ],
     snapshots: result.snapshots,
   });
+  if (options.reporting) options.reporting(reported);
+  else await reported;
   return result;
 }

@@ -19,6 +19,7 @@ export interface ProductReader {
    * not have written through, having died between its commit and its write-through: an
    * idempotent replay, the release of a hold that had already ended. Without it the cache
    * would show the stock from before that change until the product's next one, or its TTL.
+   * Never throws: if MySQL cannot be read, the cached snapshot is dropped instead.
    */
   refresh(productId: number): Promise<void>;
 }
@@ -72,7 +73,14 @@ export function createProductReader(deps: Pick<CheckoutDeps, 'db' | 'productCach
     },
 
     async refresh(productId) {
-      await readAfterMiss(productId);
+      try {
+        await readAfterMiss(productId);
+      } catch (error) {
+        // Never in place of the answer it goes with: with MySQL unreadable, the cached snapshot
+        // is dropped instead, so the next read goes to MySQL.
+        deps.logger.warn({ err: error, productId }, 'could not refresh a cached product snapshot; dropping it');
+        await deps.productCache.forget(productId);
+      }
     },
   };
 }

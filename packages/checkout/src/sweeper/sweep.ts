@@ -8,9 +8,9 @@ import { timeOutOrders } from '../orders/time-out-orders.ts';
 // The safety net behind the per-hold and per-order delayed jobs: whatever is due and still
 // unhandled (Redis lost its data, an enqueue failed, a job was lost with its worker) is handled
 // here, in bounded batches, through the same bulk paths the jobs use (expireHolds,
-// timeOutOrders): a plain read finds the due rows, then one transaction locks them by primary
-// key, skipping rows a job holds right now (SKIP LOCKED), and updates them in a few grouped
-// statements, never one per row. The grace period leaves the normal case to the jobs, which fire
+// timeOutOrders): a plain read finds the due rows, then one transaction per product
+// (productByProduct) locks them by primary key, skipping rows a job holds right now (SKIP
+// LOCKED), and updates them in a few grouped statements, never one per row. The grace period leaves the normal case to the jobs, which fire
 // on time. It reads and writes MySQL only (the re-drive of payment events aside), so it works
 // the same whatever Redis has lost.
 
@@ -107,8 +107,8 @@ export async function expireDueHolds(deps: Deps, options: SweepOptions, products
     take: options.batchSize,
   });
   if (due.length === 0) return { found: 0, handled: 0 };
-  const { done, failed } = await productByProduct(deps, due, products.failing, (holds, attempt) =>
-    expireHolds(deps, holds.map((hold) => hold.id), { by: 'sweeper', skipLocked: true, maxAttempts: attempt.failedBefore ? 1 : undefined }),
+  const { done, failed } = await productByProduct(deps, due, products.failing, (holds, attempt, reporting) =>
+    expireHolds(deps, holds.map((hold) => hold.id), { by: 'sweeper', skipLocked: true, maxAttempts: attempt.failedBefore ? 1 : undefined, reporting }),
   );
   noteFailures(deps, products, failed, "the sweeper could not expire this product's due holds; it tries again in a while");
   return { found: due.length, handled: done.reduce((total, result) => total + result.expired.length, 0) };
@@ -124,8 +124,8 @@ export async function cancelDueOrders(deps: Deps, options: SweepOptions, product
     take: options.batchSize,
   });
   if (due.length === 0) return { found: 0, handled: 0 };
-  const { done, failed } = await productByProduct(deps, due, products.failing, (orders, attempt) =>
-    timeOutOrders(deps, orders.map((order) => order.id), { by: 'sweeper', skipLocked: true, maxAttempts: attempt.failedBefore ? 1 : undefined }),
+  const { done, failed } = await productByProduct(deps, due, products.failing, (orders, attempt, reporting) =>
+    timeOutOrders(deps, orders.map((order) => order.id), { by: 'sweeper', skipLocked: true, maxAttempts: attempt.failedBefore ? 1 : undefined, reporting }),
   );
   noteFailures(deps, products, failed, "the sweeper could not time out this product's due orders; it tries again in a while");
   return { found: due.length, handled: done.reduce((total, result) => total + result.timedOut.length + result.decidedByPayment.length, 0) };
