@@ -166,3 +166,35 @@ describe('product reads the cache cannot answer', () => {
     expect(findUnique).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('refresh', () => {
+  it('writes the product through from MySQL, over an older snapshot', async () => {
+    const productId = await createProduct(10);
+    const cache = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger });
+    const reader = createProductReader({ db: database.db, productCache: cache, logger, clock: systemClock });
+    expect((await reader.get(productId)).availableStock).toBe(10);
+    // A change whose write-through never happened (its process died after the commit).
+    await database.db.product.update({ where: { id: productId }, data: { availableStock: 7, stockVersion: { increment: 1 } } });
+    expect((await reader.get(productId)).availableStock).toBe(10);
+
+    await reader.refresh(productId);
+    expect((await reader.get(productId)).availableStock).toBe(7);
+  });
+
+  it('drops the snapshot, one version up, when MySQL cannot be read, and never throws', async () => {
+    const productId = await createProduct(10);
+    const cache = createProductCache(redis, { keyPrefix: prefix, ttlSeconds: 60, logger });
+    await createProductReader({ db: database.db, productCache: cache, logger, clock: systemClock }).get(productId);
+    const cached = (await cache.get(productId))!;
+    const unreadable = { product: { findUnique: async () => Promise.reject(new Error('connection lost')) } } as unknown as Db;
+
+    await createProductReader({ db: unreadable, productCache: cache, logger, clock: systemClock }).refresh(productId);
+
+    expect(await cache.get(productId)).toBeUndefined();
+    // The snapshot it had is refused now: it may lack the change the refresh was for.
+    await cache.writeThrough(cached);
+    expect(await cache.get(productId)).toBeUndefined();
+    await cache.writeThrough({ ...cached, stockVersion: cached.stockVersion + 1 });
+    expect((await cache.get(productId))?.stockVersion).toBe(cached.stockVersion + 1);
+  });
+});

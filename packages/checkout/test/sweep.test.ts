@@ -140,7 +140,7 @@ describe('productByProduct', () => {
     { productId: 1, id: 11 },
   ];
 
-  it('runs each product on its own, and leaves one that failed alone for 30 s, then tries it last, once, until it succeeds', async () => {
+  it('runs each product on its own, and leaves one that failed alone for 30 s, then starts it last, with one attempt, until it succeeds', async () => {
     const failing = new FailingProducts();
     let lockComesFree = false;
     const runs: { ids: number[]; failedBefore: boolean }[] = [];
@@ -168,6 +168,29 @@ describe('productByProduct', () => {
       { ids: [20], failedBefore: false },
       { ids: [10, 11], failedBefore: true },
     ]);
+    expect(failing.size).toBe(0);
+  });
+
+  it('lets one batch at a time try a product that failed: another batch meanwhile leaves it alone', async () => {
+    const failing = new FailingProducts();
+    const contention = lockContention(new Error('Lock wait timeout exceeded'));
+    failing.failed(1, contention, t.clock.now());
+    t.clock.advanceSeconds(31);
+    let lockComesFree!: () => void;
+    const lockFree = new Promise<void>((resolve) => (lockComesFree = resolve));
+    const tries: number[] = [];
+    const work = async (group: typeof items) => {
+      tries.push(group[0]!.productId);
+      if (group[0]!.productId === 1) await lockFree;
+      return group.length;
+    };
+
+    const first = productByProduct(deps, items, failing, work);
+    const second = await productByProduct(deps, items, failing, work);
+    expect(second).toEqual({ done: [1], failed: [{ productId: 1, error: contention, coolingOff: true }] });
+    lockComesFree();
+    expect((await first).failed).toEqual([]);
+    expect(tries).toEqual([2, 1, 2]);
     expect(failing.size).toBe(0);
   });
 

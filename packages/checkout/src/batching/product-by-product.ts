@@ -50,6 +50,15 @@ export class FailingProducts {
     this.lastFailure.set(productId, { at: now.getTime(), error });
   }
 
+  /**
+   * Its cool-off starts again now, as a try begins: another batch meanwhile leaves it alone
+   * instead of waiting on the same lock too. Its failure or success then says how it went.
+   */
+  trying(productId: number, now: Date): void {
+    const failure = this.lastFailure.get(productId);
+    if (failure) failure.at = now.getTime();
+  }
+
   succeeded(productId: number): void {
     this.lastFailure.delete(productId);
   }
@@ -70,8 +79,11 @@ export class FailingProducts {
  * the call resolves once the reports are done too.
  *
  * A product that fails is remembered in `failing` and left alone for COOL_OFF_MS (reported as
- * failed, untried), then tried after the others, with one attempt, until it succeeds: a row
- * lock that does not come free costs its lock wait once per cool-off, not on every batch.
+ * failed, untried), then started after the others, with one attempt, by one batch at a time
+ * (its cool-off starts again as the try begins), until it succeeds: a row lock that does not
+ * come free costs its lock wait once per cool-off, not on every batch. The first try of a
+ * product stuck on a lock cannot know it: it waits out runTransaction's attempts, and a batch
+ * beside it that holds the same product waits too.
  *
  * Returns what each successful run of `work` returned, and each product that failed. When
  * MySQL is away it starts no more products, lets those under way end and report, and throws.
@@ -93,7 +105,7 @@ export async function productByProduct<T extends { productId: number }, R>(
     if (lastFailure) failed.push({ productId, error: lastFailure.error, coolingOff: true });
     else toTry.push([productId, group]);
   }
-  // Those that failed before go last: the others' rows change first.
+  // Those that failed before are started last: the others' rows change first.
   toTry.sort(([a], [b]) => Number(failing.has(a)) - Number(failing.has(b)));
 
   const reports: Promise<void>[] = [];
@@ -104,8 +116,10 @@ export async function productByProduct<T extends { productId: number }, R>(
   const runProducts = async () => {
     while (!mysqlAway && toTry.length > 0) {
       const [productId, group] = toTry.shift()!;
+      const failedBefore = failing.has(productId);
+      if (failedBefore) failing.trying(productId, deps.clock.now());
       try {
-        done.push(await work(group, { failedBefore: failing.has(productId) }, reporting));
+        done.push(await work(group, { failedBefore }, reporting));
         failing.succeeded(productId);
       } catch (error) {
         if (isMysqlAway(error)) mysqlAway ??= { error };

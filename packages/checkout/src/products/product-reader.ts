@@ -19,7 +19,8 @@ export interface ProductReader {
    * not have written through, having died between its commit and its write-through: an
    * idempotent replay, the release of a hold that had already ended. Without it the cache
    * would show the stock from before that change until the product's next one, or its TTL.
-   * Never throws: if MySQL cannot be read, the cached snapshot is dropped instead.
+   * Never throws: if MySQL cannot be read, the cached snapshot is dropped instead (behind the
+   * version the missing change would have given it).
    */
   refresh(productId: number): Promise<void>;
 }
@@ -77,9 +78,11 @@ export function createProductReader(deps: Pick<CheckoutDeps, 'db' | 'productCach
         await readAfterMiss(productId);
       } catch (error) {
         // Never in place of the answer it goes with: with MySQL unreadable, the cached snapshot
-        // is dropped instead, so the next read goes to MySQL.
+        // is dropped instead, so that reads go to MySQL. Its version goes one up, as the change
+        // it may lack would: an older snapshot landing late is still refused (never a plain DEL).
         deps.logger.warn({ err: error, productId }, 'could not refresh a cached product snapshot; dropping it');
-        await deps.productCache.forget(productId);
+        const cached = await deps.productCache.get(productId).catch(() => undefined);
+        if (cached) await deps.productCache.forget(productId, cached.stockVersion + 1);
       }
     },
   };
