@@ -99,14 +99,20 @@ export async function productByProduct<T extends { productId: number }, R>(
   for (const item of items) byProduct.set(item.productId, [...(byProduct.get(item.productId) ?? []), item]);
   const done: R[] = [];
   const failed: ProductFailure[] = [];
-  const toTry: [number, T[]][] = [];
+  const toTry: { productId: number; group: T[]; failedBefore: boolean }[] = [];
   for (const [productId, group] of byProduct) {
     const lastFailure = failing.coolingOff(productId, deps.clock.now());
-    if (lastFailure) failed.push({ productId, error: lastFailure.error, coolingOff: true });
-    else toTry.push([productId, group]);
+    if (lastFailure) {
+      failed.push({ productId, error: lastFailure.error, coolingOff: true });
+      continue;
+    }
+    const failedBefore = failing.has(productId);
+    // Claimed now, not when it starts: a batch planned meanwhile leaves it alone.
+    if (failedBefore) failing.trying(productId, deps.clock.now());
+    toTry.push({ productId, group, failedBefore });
   }
   // Those that failed before are started last: the others' rows change first.
-  toTry.sort(([a], [b]) => Number(failing.has(a)) - Number(failing.has(b)));
+  toTry.sort((a, b) => Number(a.failedBefore) - Number(b.failedBefore));
 
   const reports: Promise<void>[] = [];
   const reporting: Reporting = (reported) => {
@@ -115,9 +121,7 @@ export async function productByProduct<T extends { productId: number }, R>(
   let mysqlAway: { error: unknown } | undefined;
   const runProducts = async () => {
     while (!mysqlAway && toTry.length > 0) {
-      const [productId, group] = toTry.shift()!;
-      const failedBefore = failing.has(productId);
-      if (failedBefore) failing.trying(productId, deps.clock.now());
+      const { productId, group, failedBefore } = toTry.shift()!;
       try {
         done.push(await work(group, { failedBefore }, reporting));
         failing.succeeded(productId);

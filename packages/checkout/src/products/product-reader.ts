@@ -80,9 +80,16 @@ export function createProductReader(deps: Pick<CheckoutDeps, 'db' | 'productCach
         // Never in place of the answer it goes with: with MySQL unreadable, the cached snapshot
         // is dropped instead, so that reads go to MySQL. Its version goes one up, as the change
         // it may lack would: an older snapshot landing late is still refused (never a plain DEL).
+        // If it lacked nothing, that floor is one above MySQL's, and reads go to MySQL until the
+        // product's next change or the entry's TTL. With Redis unreadable too, the drop is owed
+        // and made once Redis answers (ProductCache.forget).
         deps.logger.warn({ err: error, productId }, 'could not refresh a cached product snapshot; dropping it');
-        const cached = await deps.productCache.get(productId).catch(() => undefined);
-        if (cached) await deps.productCache.forget(productId, cached.stockVersion + 1);
+        const cached = await deps.productCache.get(productId).then(
+          (snapshot) => ({ snapshot }),
+          () => undefined,
+        );
+        if (!cached) await deps.productCache.forget(productId);
+        else if (cached.snapshot) await deps.productCache.forget(productId, cached.snapshot.stockVersion + 1);
       }
     },
   };
