@@ -6,7 +6,8 @@ import { request, startTestApp, type TestApp } from './support/test-app.ts';
 // An api process that dies between a commit and its cache write-through leaves the product's
 // cached snapshot from before the change. Its caller never got an answer; but its retry does get
 // one, from another process: a keyed POST replays the stored 201, a DELETE finds the hold
-// released. That answer tells the caller of the change, so the product's next read must show it
+// released, an order is refused as its hold was released. That answer tells the caller of the
+// change, so the product's next read must show it
 // (the contract: a POST /api/holds that returned 201 shows in the caller's next read).
 
 let t: TestApp;
@@ -62,5 +63,19 @@ describe("a retry answered by another process after the first one died before it
     expect(await readProduct(productId)).toBe(4);
     // The api's check of the snapshot before the line no longer refuses the freed units.
     expect((await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty: 4 } })).status).toBe(201);
+  });
+
+  it('a POST /api/orders refused with hold_released: the next read shows the stock back', async () => {
+    const productId = await t.createProduct({ totalStock: 4 });
+    const hold = await request(t.url, 'POST', '/api/holds', { body: { product_id: productId, qty: 3 } });
+    expect(await readProduct(productId)).toBe(1);
+    void releaseHold(diesAfterCommit(t.services.deps), hold.body.hold_id);
+    await vi.waitFor(async () => expect(await availableInMysql(productId)).toBe(4), { timeout: 5_000, interval: 20 });
+    expect(await readProduct(productId)).toBe(1);
+
+    const order = await request(t.url, 'POST', '/api/orders', { body: { hold_id: hold.body.hold_id } });
+    expect(order.status).toBe(409);
+    expect(order.body.error.code).toBe('hold_released');
+    expect(await readProduct(productId)).toBe(4);
   });
 });

@@ -13,7 +13,10 @@ import { orderIdOfHold } from './order-of-hold.ts';
 import { paymentTimeoutAt } from './payment-deadline.ts';
 import { toOrderView, type OrderView } from './order-view.ts';
 
-type Outcome = { kind: 'created'; order: OrderView; paymentDueAt: Date } | { kind: 'expired'; hold: LockedHold; snapshot: ProductSnapshot };
+type Outcome =
+  | { kind: 'created'; order: OrderView; paymentDueAt: Date }
+  | { kind: 'expired'; hold: LockedHold; snapshot: ProductSnapshot }
+  | { kind: 'ended before'; productId: number; refusal: HoldReleasedError | HoldExpiredError };
 
 /**
  * Converts an active hold into a pending order (amount = qty x price). The hold's row lock makes
@@ -21,7 +24,7 @@ type Outcome = { kind: 'created'; order: OrderView; paymentDueAt: Date } | { kin
  * first's result. The unique key on orders.hold_id backs this up: one hold, one order, ever.
  */
 export async function createOrder(
-  deps: Pick<CheckoutDeps, 'db' | 'clock' | 'settings' | 'productCache' | 'jobs' | 'metrics' | 'logger'>,
+  deps: Pick<CheckoutDeps, 'db' | 'clock' | 'settings' | 'productCache' | 'productReader' | 'jobs' | 'metrics' | 'logger'>,
   holdId: number,
   options: { beforeCommit?: BeforeCommit<OrderView> } = {},
 ): Promise<OrderView> {
@@ -29,8 +32,8 @@ export async function createOrder(
     const hold = await lockHold(tx, holdId);
     if (!hold) throw new HoldNotFoundError(holdId);
     if (hold.status === 'used') throw new HoldAlreadyUsedError(holdId, await orderIdOfHold(tx, holdId));
-    if (hold.status === 'released') throw new HoldReleasedError(holdId);
-    if (hold.status === 'expired') throw new HoldExpiredError(holdId);
+    if (hold.status === 'released') return { kind: 'ended before', productId: hold.productId, refusal: new HoldReleasedError(holdId) };
+    if (hold.status === 'expired') return { kind: 'ended before', productId: hold.productId, refusal: new HoldExpiredError(holdId) };
     const now = deps.clock.now();
     // Past its time but not yet swept: expire it now (its stock goes back at once), then refuse.
     if (isDue(hold.expiresAt, now)) return { kind: 'expired', hold, snapshot: await endActiveHold(tx, hold, 'expired') };
@@ -56,6 +59,12 @@ export async function createOrder(
     return { kind: 'created', order, paymentDueAt: row.paymentDueAt };
   }, { inDoubt: async (made) => (made.kind === 'created' ? enqueuePaymentTimeout(deps, made.order.id, made.paymentDueAt) : undefined) });
 
+  if (outcome.kind === 'ended before') {
+    // The refusal tells the caller the hold's stock is back, given back maybe by a process that
+    // died between its commit and its cache write-through: the product's next read must show it.
+    await deps.productReader.refresh(outcome.productId);
+    throw outcome.refusal;
+  }
   if (outcome.kind === 'expired') {
     await reportHoldsEnded(deps, { holds: [outcome.hold], snapshots: [outcome.snapshot], status: 'expired', by: 'request' });
     throw new HoldExpiredError(holdId);
