@@ -1,4 +1,4 @@
-import { createHold, createSweepState, sweep, type CheckoutDeps, type SweepState } from '@flash-sale/checkout';
+import { createHold, createSweepState, sweep, type SweepState } from '@flash-sale/checkout';
 import { holdRowLock, startTestStores, type TestStores } from '@flash-sale/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectLedgerExact } from './support/ledger.ts';
@@ -9,22 +9,16 @@ import { expectLedgerExact } from './support/ledger.ts';
 // its lock waits (4 × innodb_lock_wait_timeout, 5 s), holding no other product meanwhile; then
 // it is left alone for 30 s, and tried once, last, after each cool-off.
 
+// The stores, and the domain on them, as a worker composes it.
 let t: TestStores;
-let deps: CheckoutDeps;
-beforeAll(async () => {
-  t = await startTestStores();
-  deps = await t.domain();
-});
-afterAll(async () => {
-  await t?.close();
-});
+beforeAll(async () => (t = await startTestStores()));
+afterAll(() => t?.close());
 
-const options = { batchSize: 500, maxBatches: 10, graceMs: 0 };
 const statusOf = async (hold: { id: number }) => (await t.db.hold.findUniqueOrThrow({ where: { id: hold.id } })).status;
 
 /** A new hold of `productId`, due now by the domain's clock (the clock does not move). */
 async function dueHold(productId: number) {
-  const hold = await createHold(deps, { productId, qty: 1 });
+  const hold = await createHold(await t.domain(), { productId, qty: 1 });
   await t.db.hold.update({ where: { id: hold.id }, data: { expiresAt: new Date(t.clock.now().getTime() - 1_000) } });
   return hold;
 }
@@ -32,7 +26,7 @@ async function dueHold(productId: number) {
 /** A run of the sweeper, and how long it took. */
 async function timedSweep(state: SweepState) {
   const started = Date.now();
-  const report = await sweep(deps, options, state);
+  const report = await sweep(await t.domain(), { batchSize: 500, maxBatches: 10, graceMs: 0 }, state);
   return { report, seconds: (Date.now() - started) / 1000 };
 }
 

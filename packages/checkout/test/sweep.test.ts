@@ -200,13 +200,17 @@ describe('productByProduct', () => {
   it("calls committed once every product's transaction has ended, and resolves once their reports are done", async () => {
     const events: string[] = [];
     const reportsEnd: (() => void)[] = [];
+    // Product 1's transaction ends only after product 2's has.
+    let secondCommitted!: () => void;
+    const afterSecond = new Promise<void>((resolve) => (secondCommitted = resolve));
     const outcome = productByProduct(
       deps,
       items,
       new FailingProducts(),
       async (group, _attempt, reporting) => {
-        await new Promise((resolve) => setTimeout(resolve, group[0]!.productId === 1 ? 30 : 1));
+        if (group[0]!.productId === 1) await afterSecond;
         events.push(`committed ${group[0]!.productId}`);
+        if (group[0]!.productId === 2) secondCommitted();
         reporting(new Promise<void>((resolve) => reportsEnd.push(resolve)).then(() => void events.push(`reported ${group[0]!.productId}`)));
         return group[0]!.productId;
       },

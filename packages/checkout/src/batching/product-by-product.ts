@@ -96,7 +96,11 @@ export async function productByProduct<T extends { productId: number }, R>(
   options: { committed?: () => void } = {},
 ): Promise<{ done: R[]; failed: ProductFailure[] }> {
   const byProduct = new Map<number, T[]>();
-  for (const item of items) byProduct.set(item.productId, [...(byProduct.get(item.productId) ?? []), item]);
+  for (const item of items) {
+    const group = byProduct.get(item.productId);
+    if (group) group.push(item);
+    else byProduct.set(item.productId, [item]);
+  }
   const done: R[] = [];
   const failed: ProductFailure[] = [];
   const toTry: { productId: number; group: T[]; failedBefore: boolean }[] = [];

@@ -87,6 +87,7 @@ export async function expireDueHoldsTogether(deps: Deps, turn: BatchTurn<number>
   const rows = await deps.db.hold.findMany({ where: { id: { in: holdIds } }, select: { id: true, productId: true, status: true, expiresAt: true } });
   const byId = new Map(rows.map((row) => [row.id, row]));
   const due = rows.filter((row) => row.status === 'active' && isDue(row.expiresAt, now));
+  const dueIds = new Set(due.map((row) => row.id));
   let expired = new Set<number>();
   let snapshots = new Map<number, ProductSnapshot>();
   // Every product these jobs touch, their own hold already ended or not: when jobs run behind
@@ -119,7 +120,7 @@ export async function expireDueHoldsTogether(deps: Deps, turn: BatchTurn<number>
           reporting,
         }),
       { committed: turn.committed },
-    ).finally(() => turn.committed());
+    );
     expired = new Set(done.flatMap((result) => result.expired.map((hold) => hold.id)));
     snapshots = new Map(done.flatMap((result) => result.snapshots.map((snapshot) => [snapshot.id, snapshot] as const)));
     for (const { productId, error } of failed) failedProducts.set(productId, error);
@@ -132,7 +133,7 @@ export async function expireDueHoldsTogether(deps: Deps, turn: BatchTurn<number>
     if (expired.has(id)) return { ok: true, value: { outcome: 'expired', snapshot: snapshots.get(row.productId)! } };
     // Its product failed, or is left alone after failing (productByProduct): the job fails and
     // BullMQ runs it again.
-    if (failedProducts.has(row.productId) && due.includes(row)) return { ok: false, error: failedProducts.get(row.productId) };
+    if (failedProducts.has(row.productId) && dueIds.has(id)) return { ok: false, error: failedProducts.get(row.productId) };
     if (row.status === 'active' && !isDue(row.expiresAt, now)) return { ok: true, value: { outcome: 'not_due', expiresAt: row.expiresAt } };
     return { ok: true, value: { outcome: 'not_active' } };
   });

@@ -10,8 +10,8 @@ import { timeOutOrders } from '../orders/time-out-orders.ts';
 // here, in bounded batches, through the same bulk paths the jobs use (expireHolds,
 // timeOutOrders): a plain read finds the due rows, then one transaction per product
 // (productByProduct) locks them by primary key, skipping rows a job holds right now (SKIP
-// LOCKED), and updates them in a few grouped statements, never one per row. The grace period leaves the normal case to the jobs, which fire
-// on time. It reads and writes MySQL only (the re-drive of payment events aside), so it works
+// LOCKED), and updates them in a few grouped statements, never one per row. The grace period
+// leaves the normal case to the jobs, which fire on time. It reads and writes MySQL only (the re-drive of payment events aside), so it works
 // the same whatever Redis has lost.
 
 export interface SweepOptions {
